@@ -1,0 +1,169 @@
+//! Benchmarks of the evaluation path and of snapshot loading.
+//!
+//! ```text
+//! cargo bench --bench evaluate
+//! ```
+//!
+//! - `evaluate/clean_corpus`: every request of `../shared/conformance/clean` through
+//!   `Client::evaluate` (validation, evaluation, config); throughput is evaluations per second.
+//! - `load/large_snapshot`: parsing and compiling a generated snapshot of 1,000 flags and 50
+//!   segments holding 100,000 keys in all. The heap it occupies is printed once, counted by the
+//!   allocator below.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use serde_json::{json, Map, Value};
+use split_edge::{conformance, Client, ClientConfig, EvaluationOptions, Key, Snapshot};
+
+/// Counts live heap bytes, to report the memory a loaded snapshot holds.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn shared(path: &str) -> String {
+    let full = format!("{}/../shared/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+/// A validated request of the clean corpus.
+struct Request {
+    key: Key,
+    flag: String,
+    attributes: Option<Map<String, Value>>,
+}
+
+fn clean_corpus() -> (Snapshot, Vec<Request>) {
+    let dir = format!("{}/../shared/conformance/clean/segments", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("segments").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    let segments: Vec<String> = files.iter().map(|f| std::fs::read_to_string(f).expect("segment")).collect();
+    let snapshot = conformance::load(&shared("conformance/clean/splits.json"), &segments).expect("clean corpus loads");
+    let requests = shared("conformance/clean/requests.jsonl")
+        .lines()
+        .map(|line| {
+            let r: Map<String, Value> = serde_json::from_str(line).expect("request");
+            let key = r["key"].as_str().expect("clean keys are strings").to_owned();
+            let key = match r.get("bucketingKey").and_then(Value::as_str) {
+                Some(b) => Key::with_bucketing(key, b),
+                None => Key::new(key),
+            };
+            Request {
+                key,
+                flag: r["flag"].as_str().expect("flag").to_owned(),
+                attributes: r.get("attributes").and_then(Value::as_object).cloned(),
+            }
+        })
+        .collect();
+    (snapshot, requests)
+}
+
+fn bench_evaluate(c: &mut Criterion) {
+    let (snapshot, requests) = clean_corpus();
+    let config = ClientConfig::default();
+    let client = Client::new(&snapshot, &config);
+    let options = EvaluationOptions::default();
+    let mut group = c.benchmark_group("evaluate");
+    group.throughput(Throughput::Elements(requests.len() as u64));
+    group.bench_function("clean_corpus", |b| {
+        b.iter(|| {
+            for r in &requests {
+                black_box(client.evaluate(&r.key, &r.flag, r.attributes.as_ref(), &options));
+            }
+        })
+    });
+    group.finish();
+}
+
+/// A generated snapshot: 1,000 flags over 50 segments of 2,000 keys each.
+fn large_snapshot() -> (String, Vec<String>) {
+    let flags: Vec<Value> = (0..1000)
+        .map(|i| {
+            json!({
+                "name": format!("flag_{i:04}"), "trafficTypeName": if i % 4 == 0 { "account" } else { "user" },
+                "seed": (i as i64 * 7919) % 2_147_483_647 - 1_000_000_000, "trafficAllocation": 100 - (i % 3) * 10,
+                "trafficAllocationSeed": i * 31, "status": "ACTIVE", "killed": i % 97 == 0,
+                "defaultTreatment": "off", "changeNumber": 1_700_000_000_000_i64 + i as i64, "algo": 2,
+                "sets": [format!("set_{}", i % 20)],
+                "configurations": {"on": "{\"color\":\"blue\"}", "off": "{}"},
+                "conditions": [
+                    {"conditionType": "WHITELIST", "label": "whitelisted",
+                     "matcherGroup": {"combiner": "AND", "matchers": [
+                        {"keySelector": null, "matcherType": "WHITELIST", "negate": false,
+                         "whitelistMatcherData": {"whitelist": [format!("vip_{i}"), "admin", "qa_1", "qa_2"]}}]},
+                     "partitions": [{"treatment": "on", "size": 100}]},
+                    {"conditionType": "ROLLOUT", "label": "in segment",
+                     "matcherGroup": {"combiner": "AND", "matchers": [
+                        {"keySelector": {"trafficType": "user", "attribute": null}, "matcherType": "IN_SEGMENT", "negate": false,
+                         "userDefinedSegmentMatcherData": {"segmentName": format!("segment_{:02}", i % 50)}},
+                        {"keySelector": {"trafficType": "user", "attribute": "plan"}, "matcherType": "MATCHES_STRING", "negate": false,
+                         "stringMatcherData": "^(pro|enterprise)$"}]},
+                     "partitions": [{"treatment": "on", "size": 80}, {"treatment": "off", "size": 20}]},
+                    {"conditionType": "ROLLOUT", "label": "version",
+                     "matcherGroup": {"combiner": "AND", "matchers": [
+                        {"keySelector": {"trafficType": "user", "attribute": "app_version"}, "matcherType": "GREATER_THAN_OR_EQUAL_TO_SEMVER",
+                         "negate": false, "stringMatcherData": "2.1.0"}]},
+                     "partitions": [{"treatment": "on", "size": 50}, {"treatment": "off", "size": 50}]},
+                    {"conditionType": "ROLLOUT", "label": "default rule",
+                     "matcherGroup": {"combiner": "AND", "matchers": [
+                        {"keySelector": {"trafficType": "user", "attribute": null}, "matcherType": "ALL_KEYS", "negate": false}]},
+                     "partitions": [{"treatment": "on", "size": 10}, {"treatment": "off", "size": 90}]}
+                ]
+            })
+        })
+        .collect();
+    let splits = json!({"ff": {"d": flags, "s": -1, "t": 1_700_000_001_000_i64}, "rbs": {"d": [], "s": -1, "t": -1}})
+        .to_string();
+    let segments = (0..50)
+        .map(|s| {
+            let keys: Vec<String> = (0..2000).map(|k| format!("user_{s:02}_{k:05}")).collect();
+            json!({"name": format!("segment_{s:02}"), "added": keys, "removed": [], "since": -1, "till": 1_700_000_000_000_i64 + s}).to_string()
+        })
+        .collect();
+    (splits, segments)
+}
+
+fn bench_load(c: &mut Criterion) {
+    let (splits, segments) = large_snapshot();
+    let before = LIVE.load(Ordering::Relaxed);
+    let snapshot = conformance::load(&splits, &segments).expect("large snapshot loads");
+    let held = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    let keys: usize = (0..50).filter_map(|s| snapshot.segment(&format!("segment_{s:02}"))).map(|s| s.keys.len()).sum();
+    println!(
+        "large snapshot: {} flags, {keys} segment keys; JSON {:.1} MB; heap held by the loaded snapshot {:.1} MB",
+        snapshot.flag_count(),
+        (splits.len() + segments.iter().map(String::len).sum::<usize>()) as f64 / 1e6,
+        held as f64 / 1e6
+    );
+    drop(snapshot);
+    let mut group = c.benchmark_group("load");
+    group.sample_size(20);
+    group.bench_function("large_snapshot", |b| {
+        b.iter(|| black_box(conformance::load(&splits, &segments).expect("loads")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_evaluate, bench_load);
+criterion_main!(benches);

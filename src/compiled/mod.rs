@@ -1,0 +1,17 @@
+//! The compiled, indexed form of rollout data that the evaluator runs on.
+//!
+//! Compilation happens once, when a snapshot is loaded: regexes and semvers are parsed, whitelists
+//! become hash sets, DATETIME rule values are truncated, partitions are accumulated, and the ways
+//! in which the JavaScript SDK would fail on a definition are decided up front (see [`Rules`]).
+//! Nothing is re-parsed per evaluation.
+
+mod datetime;
+mod flag;
+mod matcher;
+
+pub use datetime::{start_of_day, start_of_minute};
+pub use flag::{
+    CompiledCondition, CompiledFlag, CompiledPrerequisite, CompiledRuleBasedSegment, ExcludedSegmentRef, Partitions,
+    PrerequisiteTreatments, Rules,
+};
+pub use matcher::{CompiledMatcher, DataType, MatcherKind, ValueSource};

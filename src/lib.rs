@@ -1,0 +1,59 @@
+//! # split-edge
+//!
+//! An evaluation engine for Split (Harness FME) feature flags that answers exactly as Split's
+//! official JavaScript SDK does, built to run where requests arrive: natively, or compiled to
+//! WebAssembly in a Worker, a browser or Node.
+//!
+//! The crate is sans-I/O: it loads `splitChanges` and `segmentChanges` bodies into a
+//! [`Snapshot`], and a [`Client`] over that snapshot evaluates flags. Hosts own fetching, timers
+//! and storage.
+//!
+//! ```
+//! use split_edge::{Client, ClientConfig, Key, Snapshot};
+//!
+//! let mut snapshot = Snapshot::new();
+//! snapshot.apply_split_changes_json(r#"{"ff":{"d":[{
+//!     "name":"new_checkout","trafficTypeName":"user","seed":1,"status":"ACTIVE","killed":false,
+//!     "defaultTreatment":"off","changeNumber":1,"conditions":[{"conditionType":"ROLLOUT",
+//!     "matcherGroup":{"combiner":"AND","matchers":[{"matcherType":"ALL_KEYS","negate":false}]},
+//!     "partitions":[{"treatment":"on","size":100}],"label":"default rule"}]}],"s":-1,"t":1}}"#)?;
+//! let config = ClientConfig::default();
+//! let client = Client::new(&snapshot, &config);
+//! assert_eq!(client.get_treatment(&Key::new("user-1"), "new_checkout", None), "on");
+//! # Ok::<(), split_edge::LoadError>(())
+//! ```
+//!
+//! The semantics, section by section, are in the project's `spec/split-semantics.md`; where the
+//! JS SDK throws or recurses without bound, split-edge answers (see the README's decisions).
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod compiled;
+pub mod conformance;
+pub mod error;
+pub mod eval;
+pub mod explain;
+pub mod fallback;
+pub mod hash;
+pub mod js;
+pub mod key;
+pub mod labels;
+pub mod manager;
+pub mod model;
+pub mod regex;
+pub mod semver;
+pub mod snapshot;
+pub mod validate;
+
+pub use client::{
+    Client, ClientConfig, Decision, EvaluationOptions, Evaluations, TreatmentResult, TreatmentWithConfig,
+};
+pub use error::LoadError;
+pub use eval::Attributes;
+pub use fallback::{FallbackError, FallbackTreatment, FallbackTreatments};
+pub use key::Key;
+pub use manager::{Manager, SplitView};
+pub use snapshot::Snapshot;
+pub use validate::ValidationError;

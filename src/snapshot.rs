@@ -1,0 +1,355 @@
+//! The loaded rollout data: flags, rule-based segments and segments, indexed for evaluation.
+//!
+//! Changes are applied as Split's SDK applies them (spec §7.1, §7.3): ACTIVE definitions are
+//! upserted, ARCHIVED ones deleted, change numbers move to `till`; segment changes add then remove
+//! keys. Every body is parsed and compiled in full before anything is changed, so a rejected body
+//! leaves the data already loaded untouched.
+
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::compiled::{CompiledFlag, CompiledRuleBasedSegment, ExcludedSegmentRef, MatcherKind, Rules};
+use crate::error::LoadError;
+use crate::model::{SegmentChange, SplitChange};
+
+/// A segment's keys and change number.
+#[derive(Debug, Clone, Default)]
+pub struct Segment {
+    /// The member keys.
+    pub keys: FxHashSet<String>,
+    /// The change number of the last applied change (`-1`: none yet).
+    pub change_number: i64,
+}
+
+/// What applying a `splitChanges` body did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SplitChangeSummary {
+    /// Flags inserted or replaced.
+    pub flags_upserted: usize,
+    /// Flags removed (ARCHIVED in the body).
+    pub flags_removed: usize,
+    /// Rule-based segments inserted or replaced.
+    pub rule_based_segments_upserted: usize,
+    /// Rule-based segments removed.
+    pub rule_based_segments_removed: usize,
+    /// The flags' change number afterwards.
+    pub flags_change_number: i64,
+    /// The rule-based segments' change number afterwards.
+    pub rule_based_segments_change_number: i64,
+}
+
+/// Rollout data ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    flags: FxHashMap<String, Arc<CompiledFlag>>,
+    /// Flag names in insertion order (JS object order is derived from it).
+    insertion_order: Vec<String>,
+    /// Flag names in JS `Object.keys` order: integer-like names first, ascending, then the rest in
+    /// insertion order.
+    js_order: Vec<String>,
+    /// Flag set → (flag name → position); an update re-adds a flag at the end, as JS does.
+    flag_sets: FxHashMap<String, FxHashMap<String, u64>>,
+    next_position: u64,
+    /// Traffic type → flag names in JS order.
+    by_traffic_type: FxHashMap<String, Vec<String>>,
+    rule_based_segments: FxHashMap<String, Arc<CompiledRuleBasedSegment>>,
+    segments: FxHashMap<String, Segment>,
+    large_segments: FxHashMap<String, Segment>,
+    flags_change_number: i64,
+    rule_based_segments_change_number: i64,
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Snapshot {
+            flags: FxHashMap::default(),
+            insertion_order: Vec::new(),
+            js_order: Vec::new(),
+            flag_sets: FxHashMap::default(),
+            next_position: 0,
+            by_traffic_type: FxHashMap::default(),
+            rule_based_segments: FxHashMap::default(),
+            segments: FxHashMap::default(),
+            large_segments: FxHashMap::default(),
+            flags_change_number: -1,
+            rule_based_segments_change_number: -1,
+        }
+    }
+}
+
+/// Whether a name is a JS array index ("0", "17"; not "01", "-1" or 2^32-1 and above): such
+/// names come first in JS object key order.
+fn is_array_index(name: &str) -> Option<u32> {
+    if name.is_empty() || (name.len() > 1 && name.starts_with('0')) || !name.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    name.parse::<u32>().ok().filter(|n| *n != u32::MAX)
+}
+
+impl Snapshot {
+    /// An empty snapshot (change numbers `-1`).
+    pub fn new() -> Snapshot {
+        Snapshot::default()
+    }
+
+    /// Parses and applies a `splitChanges` body (either shape).
+    ///
+    /// # Errors
+    /// [`LoadError`] naming what is malformed; nothing is changed then.
+    pub fn apply_split_changes_json(&mut self, json: &str) -> Result<SplitChangeSummary, LoadError> {
+        let change = SplitChange::from_json(json)?;
+        Ok(self.apply_split_changes(change))
+    }
+
+    /// Applies a parsed `splitChanges` body. Cannot fail: a parsed body always compiles.
+    pub fn apply_split_changes(&mut self, change: SplitChange) -> SplitChangeSummary {
+        let mut summary = SplitChangeSummary::default();
+        if let Some(flags) = change.flags {
+            for def in flags.items {
+                if def.status.as_deref() == Some("ARCHIVED") {
+                    if self.remove_flag(&def.name) {
+                        summary.flags_removed += 1;
+                    }
+                } else {
+                    self.upsert_flag(CompiledFlag::compile(def));
+                    summary.flags_upserted += 1;
+                }
+            }
+            self.flags_change_number = flags.till;
+            self.reindex();
+        }
+        if let Some(rbs) = change.rule_based_segments {
+            for def in rbs.items {
+                if def.status.as_deref() == Some("ARCHIVED") {
+                    if self.rule_based_segments.remove(&def.name).is_some() {
+                        summary.rule_based_segments_removed += 1;
+                    }
+                } else {
+                    let compiled = CompiledRuleBasedSegment::compile(def);
+                    self.rule_based_segments.insert(compiled.name.clone(), Arc::new(compiled));
+                    summary.rule_based_segments_upserted += 1;
+                }
+            }
+            self.rule_based_segments_change_number = rbs.till;
+        }
+        summary.flags_change_number = self.flags_change_number;
+        summary.rule_based_segments_change_number = self.rule_based_segments_change_number;
+        summary
+    }
+
+    /// Parses and applies a `segmentChanges` body: `added`, then `removed`, change number `till`.
+    ///
+    /// # Errors
+    /// [`LoadError::Segment`] when the body is malformed; nothing is changed then.
+    pub fn apply_segment_change_json(&mut self, json: &str) -> Result<i64, LoadError> {
+        let change = SegmentChange::from_json(json)?;
+        Ok(Self::apply_to(&mut self.segments, change))
+    }
+
+    /// Applies a parsed segment change; returns the segment's new change number.
+    pub fn apply_segment_change(&mut self, change: SegmentChange) -> i64 {
+        Self::apply_to(&mut self.segments, change)
+    }
+
+    /// Applies a change to a large segment's key list (same shape as a segment change).
+    pub fn apply_large_segment_change(&mut self, change: SegmentChange) -> i64 {
+        Self::apply_to(&mut self.large_segments, change)
+    }
+
+    /// Parses and applies a large segment key list given as a `segmentChanges`-shaped body.
+    ///
+    /// # Errors
+    /// [`LoadError::Segment`] when the body is malformed.
+    pub fn apply_large_segment_change_json(&mut self, json: &str) -> Result<i64, LoadError> {
+        let change = SegmentChange::from_json(json)?;
+        Ok(Self::apply_to(&mut self.large_segments, change))
+    }
+
+    fn apply_to(map: &mut FxHashMap<String, Segment>, change: SegmentChange) -> i64 {
+        let segment =
+            map.entry(change.name).or_insert_with(|| Segment { keys: FxHashSet::default(), change_number: -1 });
+        segment.keys.reserve(change.added.len());
+        segment.keys.extend(change.added);
+        for k in &change.removed {
+            segment.keys.remove(k);
+        }
+        segment.change_number = change.till;
+        change.till
+    }
+
+    fn upsert_flag(&mut self, flag: CompiledFlag) {
+        let name = flag.name.clone();
+        if let Some(previous) = self.flags.get(&name) {
+            for set in &previous.sets {
+                if let Some(members) = self.flag_sets.get_mut(set) {
+                    members.remove(&name);
+                }
+            }
+        } else {
+            self.insertion_order.push(name.clone());
+        }
+        for set in &flag.sets {
+            self.flag_sets.entry(set.clone()).or_default().insert(name.clone(), self.next_position);
+            self.next_position = self.next_position.saturating_add(1);
+        }
+        self.flags.insert(name, Arc::new(flag));
+    }
+
+    fn remove_flag(&mut self, name: &str) -> bool {
+        let Some(previous) = self.flags.remove(name) else { return false };
+        for set in &previous.sets {
+            if let Some(members) = self.flag_sets.get_mut(set) {
+                members.remove(name);
+            }
+        }
+        self.insertion_order.retain(|n| n != name);
+        true
+    }
+
+    /// Rebuilds the order and traffic-type indexes after flags changed.
+    fn reindex(&mut self) {
+        let mut indexed: Vec<(u32, &String)> =
+            self.insertion_order.iter().filter_map(|n| is_array_index(n).map(|i| (i, n))).collect();
+        indexed.sort_unstable_by_key(|(i, _)| *i);
+        let mut order: Vec<String> = indexed.into_iter().map(|(_, n)| n.clone()).collect();
+        order.extend(self.insertion_order.iter().filter(|n| is_array_index(n).is_none()).cloned());
+        let mut by_tt: FxHashMap<String, Vec<String>> = FxHashMap::default();
+        for name in &order {
+            if let Some(tt) = self.flags.get(name).and_then(|f| f.traffic_type.clone()) {
+                by_tt.entry(tt).or_default().push(name.clone());
+            }
+        }
+        self.js_order = order;
+        self.by_traffic_type = by_tt;
+    }
+
+    /// A flag by name.
+    pub fn flag(&self, name: &str) -> Option<&CompiledFlag> {
+        self.flags.get(name).map(Arc::as_ref)
+    }
+
+    /// All flags, in JS storage order.
+    pub fn flags(&self) -> impl Iterator<Item = &CompiledFlag> + '_ {
+        self.js_order.iter().filter_map(|n| self.flag(n))
+    }
+
+    /// Flag names, in JS storage order.
+    pub fn flag_names(&self) -> &[String] {
+        &self.js_order
+    }
+
+    /// How many flags are loaded.
+    pub fn flag_count(&self) -> usize {
+        self.flags.len()
+    }
+
+    /// Flag names of a traffic type, in JS storage order.
+    pub fn flag_names_by_traffic_type(&self, traffic_type: &str) -> &[String] {
+        self.by_traffic_type.get(traffic_type).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether any flag has this traffic type.
+    pub fn has_traffic_type(&self, traffic_type: &str) -> bool {
+        self.by_traffic_type.contains_key(traffic_type)
+    }
+
+    /// The flags of a flag set, in the set's insertion order (an update moves a flag to the end).
+    pub fn flag_names_in_set(&self, set: &str) -> Vec<&str> {
+        let Some(members) = self.flag_sets.get(set) else { return Vec::new() };
+        let mut names: Vec<(&u64, &String)> = members.iter().map(|(n, p)| (p, n)).collect();
+        names.sort_unstable_by_key(|(p, _)| **p);
+        names.into_iter().map(|(_, n)| n.as_str()).collect()
+    }
+
+    /// A rule-based segment by name.
+    pub fn rule_based_segment(&self, name: &str) -> Option<&CompiledRuleBasedSegment> {
+        self.rule_based_segments.get(name).map(Arc::as_ref)
+    }
+
+    /// How many rule-based segments are loaded.
+    pub fn rule_based_segment_count(&self) -> usize {
+        self.rule_based_segments.len()
+    }
+
+    /// Whether `key` is in segment `name` (false for an unknown segment).
+    pub fn in_segment(&self, name: &str, key: &str) -> bool {
+        self.segments.get(name).is_some_and(|s| s.keys.contains(key))
+    }
+
+    /// Whether `key` is in large segment `name` (false when its keys are not loaded).
+    pub fn in_large_segment(&self, name: &str, key: &str) -> bool {
+        self.large_segments.get(name).is_some_and(|s| s.keys.contains(key))
+    }
+
+    /// A segment by name.
+    pub fn segment(&self, name: &str) -> Option<&Segment> {
+        self.segments.get(name)
+    }
+
+    /// Loaded segment names and their change numbers.
+    pub fn segments(&self) -> impl Iterator<Item = (&str, &Segment)> + '_ {
+        self.segments.iter().map(|(n, s)| (n.as_str(), s))
+    }
+
+    /// A large segment by name.
+    pub fn large_segment(&self, name: &str) -> Option<&Segment> {
+        self.large_segments.get(name)
+    }
+
+    /// The flags' change number (`-1`: nothing loaded).
+    pub fn flags_change_number(&self) -> i64 {
+        self.flags_change_number
+    }
+
+    /// The rule-based segments' change number (`-1`: nothing loaded).
+    pub fn rule_based_segments_change_number(&self) -> i64 {
+        self.rule_based_segments_change_number
+    }
+
+    /// The standard segments the loaded rules reference (spec §7.2): every `IN_SEGMENT` matcher of
+    /// every flag and rule-based segment, and every `standard` exclusion, sorted.
+    pub fn referenced_segments(&self) -> Vec<String> {
+        let mut names = FxHashSet::default();
+        let mut from_rules = |rules: &Rules| {
+            if let Rules::Conditions(conds) = rules {
+                for m in conds.iter().flat_map(|c| c.matchers.iter()) {
+                    if let MatcherKind::InSegment(n) = &m.kind {
+                        names.insert(n.clone());
+                    }
+                }
+            }
+        };
+        for f in self.flags.values() {
+            from_rules(&f.rules);
+        }
+        for r in self.rule_based_segments.values() {
+            from_rules(&r.rules);
+        }
+        for r in self.rule_based_segments.values() {
+            for e in &r.excluded_segments {
+                if let ExcludedSegmentRef::Standard(n) = e {
+                    names.insert(n.clone());
+                }
+            }
+        }
+        let mut names: Vec<String> = names.into_iter().collect();
+        names.sort_unstable();
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn js_object_order_puts_array_indexes_first() {
+        assert_eq!(is_array_index("123"), Some(123));
+        assert_eq!(is_array_index("0"), Some(0));
+        assert_eq!(is_array_index("01"), None);
+        assert_eq!(is_array_index("-1"), None);
+        assert_eq!(is_array_index("4294967295"), None);
+        assert_eq!(is_array_index(""), None);
+    }
+}

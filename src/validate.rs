@@ -1,0 +1,296 @@
+//! Input validation with the rules of Split's JS SDK (spec §5.2) and the messages of
+//! split-evaluator (spec §8.5).
+//!
+//! Inputs arrive either typed (Rust callers) or as JSON values exactly as a JavaScript caller or
+//! an HTTP request gave them (numbers as keys, `null`s, non-object attributes): both go through
+//! the same rules. A rejected input is evaluated by nobody and produces no impression.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::eval::Attributes;
+use crate::js;
+use crate::key::Key;
+
+/// The longest key accepted, in UTF-16 code units.
+pub const KEY_MAX_LENGTH: usize = 250;
+
+/// Why an input was rejected. `Display` gives split-evaluator's message for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidationError {
+    /// A key part is null or missing. The field is `key`, `bucketing-key`, `matchingKey`, ...
+    NullKey(String),
+    /// A key part is neither a string nor a finite number.
+    InvalidKey(String),
+    /// A key part is empty after trimming.
+    EmptyKey(String),
+    /// A key part is longer than 250 UTF-16 code units after trimming.
+    KeyTooLong(String),
+    /// A key object lacks a valid `matchingKey` or `bucketingKey`.
+    InvalidKeyObject,
+    /// A flag name is null or missing. The field is `split-name`, `feature flag name`, ...
+    NullName(String),
+    /// A flag name is not a string.
+    InvalidName(String),
+    /// A flag name is empty after trimming.
+    EmptyName(String),
+    /// A list of flag names is missing.
+    NullNames(String),
+    /// A list of flag names holds no valid name.
+    EmptyNames(String),
+    /// A list of flag sets is missing.
+    NullFlagSets(String),
+    /// A list of flag sets holds no valid set.
+    EmptyFlagSets(String),
+    /// Attributes are not a plain object.
+    AttributesNotObject,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ValidationError as E;
+        match self {
+            E::NullKey(t) => write!(f, "you passed a null or undefined {t}, {t} must be a non-empty string."),
+            E::InvalidKey(_) => f.write_str("you passed an invalid key, key must be a non-empty string."),
+            E::EmptyKey(t) => write!(f, "you passed an empty string, {t} must be a non-empty string."),
+            E::KeyTooLong(t) => write!(f, "{t} too long, {t} must be 250 characters or less."),
+            E::InvalidKeyObject => f.write_str("key must be an object with a valid matchingKey and bucketingKey."),
+            E::NullName(t) => write!(f, "you passed a null or undefined {t}, {t} must be a non-empty string."),
+            E::InvalidName(t) => write!(f, "you passed an invalid {t}, {t} must be a non-empty string."),
+            E::EmptyName(t) => write!(f, "you passed an empty {t}, {t} must be a non-empty string."),
+            E::NullNames(t) => write!(f, "you passed a null or undefined {t}, {t} must be a non-empty array."),
+            E::EmptyNames(t) => write!(f, "{t} must be a non-empty array."),
+            E::NullFlagSets(t) => write!(f, "you passed a null or undefined {t}, {t} must be a non-empty array."),
+            E::EmptyFlagSets(t) => write!(f, "you passed an empty {t}, {t} must be a non-empty array."),
+            E::AttributesNotObject => f.write_str("attributes must be a plain object."),
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Validates one key string: trimmed (JS `trim`), 1..=250 UTF-16 code units.
+pub fn key_string(key: &str, field: &str) -> Result<String, ValidationError> {
+    let trimmed = js::trim(key);
+    if trimmed.is_empty() {
+        return Err(ValidationError::EmptyKey(field.to_owned()));
+    }
+    // Cheap bound first: a UTF-16 length is at most the UTF-8 length.
+    if trimmed.len() > KEY_MAX_LENGTH && js::utf16_len(trimmed) > KEY_MAX_LENGTH {
+        return Err(ValidationError::KeyTooLong(field.to_owned()));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Validates one key part given as a JSON value: strings as [`key_string`], finite numbers
+/// converted to strings (not trimmed or length-checked, as in JS), anything else rejected.
+pub fn key_value(value: Option<&Value>, field: &str) -> Result<String, ValidationError> {
+    match value {
+        None | Some(Value::Null) => Err(ValidationError::NullKey(field.to_owned())),
+        Some(Value::String(s)) => key_string(s, field),
+        Some(Value::Number(n)) => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f == 0.0 && f.is_sign_negative() {
+                Ok("-0".to_owned())
+            } else {
+                Ok(js::number_to_string(f))
+            }
+        }
+        Some(_) => Err(ValidationError::InvalidKey(field.to_owned())),
+    }
+}
+
+/// Validates a typed key: both parts as [`key_string`].
+pub fn key(key: &Key) -> Result<Key, ValidationError> {
+    match &key.bucketing_key {
+        None => Ok(Key::new(key_string(&key.matching_key, "key")?)),
+        Some(b) => {
+            let m = key_string(&key.matching_key, "matchingKey");
+            let b = key_string(b, "bucketingKey");
+            match (m, b) {
+                (Ok(m), Ok(b)) => Ok(Key::with_bucketing(m, b)),
+                _ => Err(ValidationError::InvalidKeyObject),
+            }
+        }
+    }
+}
+
+/// Validates a key given as a JSON value: a string or number, or an object with both
+/// `matchingKey` and `bucketingKey`.
+pub fn key_json(value: Option<&Value>) -> Result<Key, ValidationError> {
+    match value {
+        Some(Value::Object(obj)) => {
+            let m = key_value(obj.get("matchingKey"), "matchingKey");
+            let b = key_value(obj.get("bucketingKey"), "bucketingKey");
+            match (m, b) {
+                (Ok(m), Ok(b)) => Ok(Key::with_bucketing(m, b)),
+                _ => Err(ValidationError::InvalidKeyObject),
+            }
+        }
+        other => key_value(other, "key").map(Key::new),
+    }
+}
+
+/// Whether a character is trimmed from flag names (JS `\s`, U+FEFF, U+00A0: all JS whitespace).
+fn trim_name(name: &str) -> &str {
+    js::trim(name)
+}
+
+/// Validates a flag name: trimmed, non-empty. `field` names it in messages.
+pub fn flag_name(name: &str, field: &str) -> Result<String, ValidationError> {
+    let trimmed = trim_name(name);
+    if trimmed.is_empty() {
+        Err(ValidationError::EmptyName(field.to_owned()))
+    } else {
+        Ok(trimmed.to_owned())
+    }
+}
+
+/// Validates a flag name given as a JSON value.
+pub fn flag_name_json(value: Option<&Value>, field: &str) -> Result<String, ValidationError> {
+    match value {
+        None | Some(Value::Null) => Err(ValidationError::NullName(field.to_owned())),
+        Some(Value::String(s)) => flag_name(s, field),
+        Some(_) => Err(ValidationError::InvalidName(field.to_owned())),
+    }
+}
+
+/// Validates a list of flag names: invalid entries dropped, duplicates removed (first wins);
+/// an empty result is an error.
+pub fn flag_names<S: AsRef<str>>(names: &[S], field: &str) -> Result<Vec<String>, ValidationError> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for name in names {
+        if let Ok(n) = flag_name(name.as_ref(), field) {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    if out.is_empty() {
+        Err(ValidationError::EmptyNames(field.to_owned()))
+    } else {
+        Ok(out)
+    }
+}
+
+/// Validates a list of flag names given as a JSON value (must be a non-empty array).
+pub fn flag_names_json(value: Option<&Value>, field: &str) -> Result<Vec<String>, ValidationError> {
+    match value {
+        Some(Value::Array(items)) if !items.is_empty() => {
+            let names: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            flag_names(&names, field)
+        }
+        _ => Err(ValidationError::EmptyNames(field.to_owned())),
+    }
+}
+
+/// Whether a flag set name is valid: `^[a-z0-9][_a-z0-9]{0,49}$`.
+pub fn is_valid_flag_set(set: &str) -> bool {
+    let bytes = set.as_bytes();
+    match bytes.split_first() {
+        Some((first, rest)) => {
+            (first.is_ascii_lowercase() || first.is_ascii_digit())
+                && rest.len() <= 49
+                && rest.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        }
+        None => false,
+    }
+}
+
+/// Validates flag sets as the SDK's by-set methods do: list validation, then lowercasing,
+/// pattern check (invalid ones dropped), de-duplication, and the configured set filter.
+/// `Ok(vec![])` never happens: nothing left is `Err(EmptyFlagSets)`, which callers answer with `{}`.
+pub fn flag_sets<S: AsRef<str>>(sets: &[S], filter: &[String], field: &str) -> Result<Vec<String>, ValidationError> {
+    let names = flag_names(sets, field).map_err(|_| ValidationError::EmptyFlagSets(field.to_owned()))?;
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for set in names {
+        let set = if set.bytes().any(|b| b.is_ascii_uppercase()) { set.to_lowercase() } else { set };
+        if is_valid_flag_set(&set) && !out.contains(&set) && (filter.is_empty() || filter.contains(&set)) {
+            out.push(set);
+        }
+    }
+    if out.is_empty() {
+        Err(ValidationError::EmptyFlagSets(field.to_owned()))
+    } else {
+        Ok(out)
+    }
+}
+
+/// Validates attributes given as a JSON value: absent, `null` or a plain object.
+pub fn attributes_json(value: Option<&Value>) -> Result<Option<&Attributes>, ValidationError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map)),
+        Some(_) => Err(ValidationError::AttributesNotObject),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_follow_the_js_rules() {
+        assert_eq!(key_json(Some(&json!("  abc "))), Ok(Key::new("abc")));
+        assert_eq!(key_json(Some(&json!(12))), Ok(Key::new("12")));
+        assert_eq!(key_json(Some(&json!(1.5))), Ok(Key::new("1.5")));
+        assert_eq!(key_json(Some(&json!(-0.0))), Ok(Key::new("-0")));
+        assert_eq!(key_json(Some(&json!(1e21))), Ok(Key::new("1e+21")));
+        assert_eq!(key_json(None), Err(ValidationError::NullKey("key".into())));
+        assert_eq!(key_json(Some(&json!(null))), Err(ValidationError::NullKey("key".into())));
+        assert_eq!(key_json(Some(&json!(true))), Err(ValidationError::InvalidKey("key".into())));
+        assert_eq!(key_json(Some(&json!([]))), Err(ValidationError::InvalidKey("key".into())));
+        assert_eq!(key_json(Some(&json!("   "))), Err(ValidationError::EmptyKey("key".into())));
+        assert_eq!(key_json(Some(&json!("\u{feff}x\u{a0}"))), Ok(Key::new("x")));
+        assert_eq!(key_json(Some(&json!("\u{85}x"))), Ok(Key::new("\u{85}x")), "U+0085 is not JS whitespace");
+        let long = "a".repeat(251);
+        assert_eq!(key_json(Some(&json!(long))), Err(ValidationError::KeyTooLong("key".into())));
+        assert!(key_json(Some(&json!("😀".repeat(125)))).is_ok(), "250 UTF-16 units");
+        assert!(key_json(Some(&json!("😀".repeat(126)))).is_err(), "252 UTF-16 units");
+        assert_eq!(key_json(Some(&json!({"matchingKey": "m", "bucketingKey": 5}))), Ok(Key::with_bucketing("m", "5")));
+        assert_eq!(key_json(Some(&json!({"matchingKey": "m"}))), Err(ValidationError::InvalidKeyObject));
+    }
+
+    #[test]
+    fn messages_are_split_evaluators() {
+        assert_eq!(
+            ValidationError::NullKey("bucketing-key".into()).to_string(),
+            "you passed a null or undefined bucketing-key, bucketing-key must be a non-empty string."
+        );
+        assert_eq!(
+            ValidationError::InvalidKey("matchingKey".into()).to_string(),
+            "you passed an invalid key, key must be a non-empty string."
+        );
+        assert_eq!(
+            ValidationError::KeyTooLong("key".into()).to_string(),
+            "key too long, key must be 250 characters or less."
+        );
+        assert_eq!(
+            ValidationError::EmptyName("split-name".into()).to_string(),
+            "you passed an empty split-name, split-name must be a non-empty string."
+        );
+        assert_eq!(
+            ValidationError::EmptyNames("split-names".into()).to_string(),
+            "split-names must be a non-empty array."
+        );
+        assert_eq!(
+            ValidationError::EmptyFlagSets("flag-sets".into()).to_string(),
+            "you passed an empty flag-sets, flag-sets must be a non-empty array."
+        );
+        assert_eq!(ValidationError::AttributesNotObject.to_string(), "attributes must be a plain object.");
+    }
+
+    #[test]
+    fn flag_names_and_sets() {
+        assert_eq!(flag_name(" \u{feff}f1\u{a0}", "n"), Ok("f1".into()));
+        assert!(flag_name("  ", "n").is_err());
+        assert_eq!(flag_names(&["a", " a", "", "b"], "n"), Ok(vec!["a".into(), "b".into()]));
+        assert_eq!(flag_sets(&["Set_A", "set_a", "bad-set", "s2"], &[], "f"), Ok(vec!["set_a".into(), "s2".into()]));
+        assert_eq!(flag_sets(&["s1", "s2"], &["s2".to_owned()], "f"), Ok(vec!["s2".into()]));
+        assert!(flag_sets(&["-x"], &[], "f").is_err());
+        assert!(is_valid_flag_set(&"a".repeat(50)));
+        assert!(!is_valid_flag_set(&"a".repeat(51)));
+    }
+}
