@@ -32,7 +32,7 @@ setup-node: node_modules/.installed
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --quiet --lib --examples -- -D warnings
+	$(CARGO) clippy --quiet --lib --examples --tests --benches -- -D warnings
 
 test-rust:
 	$(CARGO) test

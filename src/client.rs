@@ -17,7 +17,7 @@ use crate::fallback::FallbackTreatments;
 use crate::key::Key;
 use crate::labels;
 use crate::snapshot::Snapshot;
-use crate::validate::{self, ValidationError};
+use crate::validate::{self, ValidKey, ValidationError};
 
 /// How a client answers beyond the snapshot's data.
 #[derive(Debug, Clone, Default)]
@@ -147,8 +147,8 @@ impl<'s> Client<'s> {
     ) -> TreatmentResult<'s> {
         let name = validate::flag_name(flag, FLAG_NAME);
         match (validate::key(key), name) {
-            (Ok(key), Ok(name)) => self.evaluate_valid(&key, &name, attributes, options),
-            (_, name) => self.rejected(name.as_deref().ok()),
+            (Ok(key), Ok(name)) => self.evaluate_valid(&key, name, attributes, options),
+            (_, name) => self.rejected(name.ok()),
         }
     }
 
@@ -225,8 +225,8 @@ impl<'s> Client<'s> {
         let name = validate::flag_name_json(flag, FLAG_NAME);
         let attributes = validate::attributes_json(attributes);
         match (key, name, attributes) {
-            (Ok(key), Ok(name), Ok(attributes)) => self.evaluate_valid(&key, &name, attributes, options),
-            (_, name, _) => self.rejected(name.as_deref().ok()),
+            (Ok(key), Ok(name), Ok(attributes)) => self.evaluate_valid(&key, name, attributes, options),
+            (_, name, _) => self.rejected(name.ok()),
         }
     }
 
@@ -371,7 +371,7 @@ impl<'s> Client<'s> {
 
     fn evaluate_names(
         &self,
-        key: &Key,
+        key: &ValidKey<'_>,
         names: Vec<String>,
         attributes: Option<&Attributes>,
         options: &EvaluationOptions,
@@ -387,7 +387,7 @@ impl<'s> Client<'s> {
 
     fn evaluate_sets(
         &self,
-        key: &Key,
+        key: &ValidKey<'_>,
         sets: &[String],
         attributes: Option<&Attributes>,
         options: &EvaluationOptions,
@@ -409,7 +409,7 @@ impl<'s> Client<'s> {
     /// Evaluates a validated key and flag name.
     fn evaluate_valid(
         &self,
-        key: &Key,
+        key: &ValidKey<'_>,
         name: &str,
         attributes: Option<&Attributes>,
         options: &EvaluationOptions,

@@ -57,7 +57,7 @@ impl<'s> Client<'s> {
         let mut conditions = Vec::new();
         let traced = validate::key(key).ok().zip(validate::flag_name(flag, "feature flag name").ok());
         if let Some((key, name)) = traced {
-            if let Some(f) = self.snapshot().flag(&name) {
+            if let Some(f) = self.snapshot().flag(name) {
                 let traces_conditions = result.label.is_some() && !f.killed && !f.archived;
                 if let (Rules::Conditions(conds), true) = (&f.rules, traces_conditions) {
                     let engine = Engine::new(self.snapshot());

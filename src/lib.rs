@@ -26,7 +26,16 @@
 //! The semantics, section by section, are in the project's `spec/split-semantics.md`; where the
 //! JS SDK throws or recurses without bound, split-edge answers (see the README's decisions).
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 #![warn(missing_docs)]
 
 pub mod client;

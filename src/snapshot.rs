@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::compiled::{CompiledFlag, CompiledRuleBasedSegment, ExcludedSegmentRef, MatcherKind, Rules};
+use crate::compiled::{CompileCache, CompiledFlag, CompiledRuleBasedSegment, ExcludedSegmentRef, MatcherKind, Rules};
 use crate::error::LoadError;
 use crate::model::{SegmentChange, SplitChange};
 
@@ -105,15 +105,16 @@ impl Snapshot {
     /// Applies a parsed `splitChanges` body. Cannot fail: a parsed body always compiles.
     pub fn apply_split_changes(&mut self, change: SplitChange) -> SplitChangeSummary {
         let mut summary = SplitChangeSummary::default();
+        let mut cache = CompileCache::default();
         if let Some(flags) = change.flags {
             for def in flags.items {
                 if def.status.as_deref() == Some("ARCHIVED") {
                     if self.remove_flag(&def.name) {
-                        summary.flags_removed += 1;
+                        summary.flags_removed = summary.flags_removed.saturating_add(1);
                     }
                 } else {
-                    self.upsert_flag(CompiledFlag::compile(def));
-                    summary.flags_upserted += 1;
+                    self.upsert_flag(CompiledFlag::compile_with(def, &mut cache));
+                    summary.flags_upserted = summary.flags_upserted.saturating_add(1);
                 }
             }
             self.flags_change_number = flags.till;
@@ -123,12 +124,12 @@ impl Snapshot {
             for def in rbs.items {
                 if def.status.as_deref() == Some("ARCHIVED") {
                     if self.rule_based_segments.remove(&def.name).is_some() {
-                        summary.rule_based_segments_removed += 1;
+                        summary.rule_based_segments_removed = summary.rule_based_segments_removed.saturating_add(1);
                     }
                 } else {
-                    let compiled = CompiledRuleBasedSegment::compile(def);
+                    let compiled = CompiledRuleBasedSegment::compile_with(def, &mut cache);
                     self.rule_based_segments.insert(compiled.name.clone(), Arc::new(compiled));
-                    summary.rule_based_segments_upserted += 1;
+                    summary.rule_based_segments_upserted = summary.rule_based_segments_upserted.saturating_add(1);
                 }
             }
             self.rule_based_segments_change_number = rbs.till;

@@ -5,13 +5,14 @@
 //! an HTTP request gave them (numbers as keys, `null`s, non-object attributes): both go through
 //! the same rules. A rejected input is evaluated by nobody and produces no impression.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::Value;
 
 use crate::eval::Attributes;
 use crate::js;
-use crate::key::Key;
+use crate::key::{Key, KeyPart, KeyRef};
 
 /// The longest key accepted, in UTF-16 code units.
 pub const KEY_MAX_LENGTH: usize = 250;
@@ -70,8 +71,32 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+/// A validated key, borrowing from the input where validation did not have to build a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidKey<'a> {
+    /// The matching key.
+    pub matching: Cow<'a, str>,
+    /// The bucketing key, when given.
+    pub bucketing: Option<Cow<'a, str>>,
+}
+
+impl ValidKey<'_> {
+    /// The key as the evaluator takes it.
+    pub fn as_ref(&self) -> KeyRef<'_> {
+        KeyRef {
+            matching: KeyPart::Str(&self.matching),
+            bucketing: KeyPart::Str(self.bucketing.as_deref().unwrap_or(&self.matching)),
+        }
+    }
+
+    /// An owned [`Key`].
+    pub fn to_key(&self) -> Key {
+        Key { matching_key: self.matching.to_string(), bucketing_key: self.bucketing.as_ref().map(|b| b.to_string()) }
+    }
+}
+
 /// Validates one key string: trimmed (JS `trim`), 1..=250 UTF-16 code units.
-pub fn key_string(key: &str, field: &str) -> Result<String, ValidationError> {
+pub fn key_string<'a>(key: &'a str, field: &str) -> Result<&'a str, ValidationError> {
     let trimmed = js::trim(key);
     if trimmed.is_empty() {
         return Err(ValidationError::EmptyKey(field.to_owned()));
@@ -80,21 +105,21 @@ pub fn key_string(key: &str, field: &str) -> Result<String, ValidationError> {
     if trimmed.len() > KEY_MAX_LENGTH && js::utf16_len(trimmed) > KEY_MAX_LENGTH {
         return Err(ValidationError::KeyTooLong(field.to_owned()));
     }
-    Ok(trimmed.to_owned())
+    Ok(trimmed)
 }
 
 /// Validates one key part given as a JSON value: strings as [`key_string`], finite numbers
 /// converted to strings (not trimmed or length-checked, as in JS), anything else rejected.
-pub fn key_value(value: Option<&Value>, field: &str) -> Result<String, ValidationError> {
+pub fn key_value<'a>(value: Option<&'a Value>, field: &str) -> Result<Cow<'a, str>, ValidationError> {
     match value {
         None | Some(Value::Null) => Err(ValidationError::NullKey(field.to_owned())),
-        Some(Value::String(s)) => key_string(s, field),
+        Some(Value::String(s)) => key_string(s, field).map(Cow::Borrowed),
         Some(Value::Number(n)) => {
             let f = n.as_f64().unwrap_or(f64::NAN);
             if f == 0.0 && f.is_sign_negative() {
-                Ok("-0".to_owned())
+                Ok(Cow::Borrowed("-0"))
             } else {
-                Ok(js::number_to_string(f))
+                Ok(Cow::Owned(js::number_to_string(f)))
             }
         }
         Some(_) => Err(ValidationError::InvalidKey(field.to_owned())),
@@ -102,14 +127,14 @@ pub fn key_value(value: Option<&Value>, field: &str) -> Result<String, Validatio
 }
 
 /// Validates a typed key: both parts as [`key_string`].
-pub fn key(key: &Key) -> Result<Key, ValidationError> {
+pub fn key(key: &Key) -> Result<ValidKey<'_>, ValidationError> {
     match &key.bucketing_key {
-        None => Ok(Key::new(key_string(&key.matching_key, "key")?)),
+        None => Ok(ValidKey { matching: Cow::Borrowed(key_string(&key.matching_key, "key")?), bucketing: None }),
         Some(b) => {
             let m = key_string(&key.matching_key, "matchingKey");
             let b = key_string(b, "bucketingKey");
             match (m, b) {
-                (Ok(m), Ok(b)) => Ok(Key::with_bucketing(m, b)),
+                (Ok(m), Ok(b)) => Ok(ValidKey { matching: Cow::Borrowed(m), bucketing: Some(Cow::Borrowed(b)) }),
                 _ => Err(ValidationError::InvalidKeyObject),
             }
         }
@@ -118,37 +143,33 @@ pub fn key(key: &Key) -> Result<Key, ValidationError> {
 
 /// Validates a key given as a JSON value: a string or number, or an object with both
 /// `matchingKey` and `bucketingKey`.
-pub fn key_json(value: Option<&Value>) -> Result<Key, ValidationError> {
+pub fn key_json(value: Option<&Value>) -> Result<ValidKey<'_>, ValidationError> {
     match value {
         Some(Value::Object(obj)) => {
             let m = key_value(obj.get("matchingKey"), "matchingKey");
             let b = key_value(obj.get("bucketingKey"), "bucketingKey");
             match (m, b) {
-                (Ok(m), Ok(b)) => Ok(Key::with_bucketing(m, b)),
+                (Ok(m), Ok(b)) => Ok(ValidKey { matching: m, bucketing: Some(b) }),
                 _ => Err(ValidationError::InvalidKeyObject),
             }
         }
-        other => key_value(other, "key").map(Key::new),
+        other => key_value(other, "key").map(|m| ValidKey { matching: m, bucketing: None }),
     }
 }
 
-/// Whether a character is trimmed from flag names (JS `\s`, U+FEFF, U+00A0: all JS whitespace).
-fn trim_name(name: &str) -> &str {
-    js::trim(name)
-}
-
-/// Validates a flag name: trimmed, non-empty. `field` names it in messages.
-pub fn flag_name(name: &str, field: &str) -> Result<String, ValidationError> {
-    let trimmed = trim_name(name);
+/// Validates a flag name: trimmed (JS `\s`, U+FEFF and U+00A0: all JS whitespace), non-empty.
+/// `field` names it in messages.
+pub fn flag_name<'a>(name: &'a str, field: &str) -> Result<&'a str, ValidationError> {
+    let trimmed = js::trim(name);
     if trimmed.is_empty() {
         Err(ValidationError::EmptyName(field.to_owned()))
     } else {
-        Ok(trimmed.to_owned())
+        Ok(trimmed)
     }
 }
 
 /// Validates a flag name given as a JSON value.
-pub fn flag_name_json(value: Option<&Value>, field: &str) -> Result<String, ValidationError> {
+pub fn flag_name_json<'a>(value: Option<&'a Value>, field: &str) -> Result<&'a str, ValidationError> {
     match value {
         None | Some(Value::Null) => Err(ValidationError::NullName(field.to_owned())),
         Some(Value::String(s)) => flag_name(s, field),
@@ -162,8 +183,8 @@ pub fn flag_names<S: AsRef<str>>(names: &[S], field: &str) -> Result<Vec<String>
     let mut out: Vec<String> = Vec::with_capacity(names.len());
     for name in names {
         if let Ok(n) = flag_name(name.as_ref(), field) {
-            if !out.contains(&n) {
-                out.push(n);
+            if !out.iter().any(|o| o == n) {
+                out.push(n.to_owned());
             }
         }
     }
@@ -231,6 +252,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn key_json(v: Option<&Value>) -> Result<Key, ValidationError> {
+        super::key_json(v).map(|k| k.to_key())
+    }
+
     #[test]
     fn keys_follow_the_js_rules() {
         assert_eq!(key_json(Some(&json!("  abc "))), Ok(Key::new("abc")));
@@ -284,7 +309,7 @@ mod tests {
 
     #[test]
     fn flag_names_and_sets() {
-        assert_eq!(flag_name(" \u{feff}f1\u{a0}", "n"), Ok("f1".into()));
+        assert_eq!(flag_name(" \u{feff}f1\u{a0}", "n"), Ok("f1"));
         assert!(flag_name("  ", "n").is_err());
         assert_eq!(flag_names(&["a", " a", "", "b"], "n"), Ok(vec!["a".into(), "b".into()]));
         assert_eq!(flag_sets(&["Set_A", "set_a", "bad-set", "s2"], &[], "f"), Ok(vec!["set_a".into(), "s2".into()]));

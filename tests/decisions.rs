@@ -187,3 +187,59 @@ fn archived_flags_are_removed_and_change_numbers_move() {
     assert!(!s.in_segment("s", "x") && s.in_segment("s", "y") && !s.in_segment("s", "z"), "added, then removed");
     assert_eq!(s.segment("s").unwrap().change_number, 6);
 }
+
+#[test]
+fn long_dependency_chains_and_fan_out_stay_bounded() {
+    // A chain of 500 prerequisites, a chain of 500 IN_SPLIT_TREATMENT dependencies, and a flag that
+    // fans out to the same chain twice per level (2^30 evaluations unbounded): all answer promptly.
+    let mut flags = vec![];
+    for i in 0..500 {
+        let mut p = flag(&format!("p{i}"), vec![all_keys()]);
+        if i + 1 < 500 {
+            p["prerequisites"] = json!([{"n": format!("p{}", i + 1), "ts": ["on"]}]);
+        }
+        flags.push(p);
+        let dep = |n: String| {
+            matcher("IN_SPLIT_TREATMENT", None, json!({"dependencyMatcherData": {"split": n, "treatments": ["on"]}}))
+        };
+        let next = format!("d{}", i + 1);
+        flags.push(if i + 1 < 500 {
+            flag(&format!("d{i}"), vec![condition(vec![dep(next)], "dep")])
+        } else {
+            flag(&format!("d{i}"), vec![all_keys()])
+        });
+        let fan = if i + 1 < 30 {
+            vec![condition(vec![dep(format!("f{}", i + 1)), dep(format!("f{}", i + 1))], "fan")]
+        } else {
+            vec![all_keys()]
+        };
+        flags.push(flag(&format!("f{i}"), fan));
+    }
+    let rbs: Vec<_> = (0..300)
+        .map(|i| {
+            json!({"name": format!("r{i}"), "status": "ACTIVE", "excluded": {"keys": [], "segments": [{"type": "rule-based", "name": format!("r{}", i + 1)}]},
+                   "conditions": [{"matcherGroup": {"combiner": "AND", "matchers": [matcher("ALL_KEYS", None, json!({}))]}}]})
+        })
+        .collect();
+    flags.push(flag(
+        "in_r0",
+        vec![condition(
+            vec![matcher(
+                "IN_RULE_BASED_SEGMENT",
+                None,
+                json!({"userDefinedSegmentMatcherData": {"segmentName": "r0"}}),
+            )],
+            "rbs",
+        )],
+    ));
+    let s = snapshot(flags, rbs, &[]);
+    let c = ClientConfig::default();
+    // Past the depth bound a prerequisite is not met and a dependency does not match.
+    assert_eq!(result(&s, &c, "k", "p0").2.as_deref(), Some("prerequisites not met"));
+    assert_eq!(result(&s, &c, "k", "p480").0, "on", "a short chain is evaluated fully");
+    assert_eq!(result(&s, &c, "k", "d0").2.as_deref(), Some("default rule"));
+    assert_eq!(result(&s, &c, "k", "d470").0, "on");
+    assert_eq!(result(&s, &c, "k", "f0").2.as_deref(), Some("default rule"), "the work budget runs out");
+    assert_eq!(result(&s, &c, "k", "f25").0, "on", "a small fan-out is evaluated fully");
+    let _ = result(&s, &c, "k", "in_r0");
+}

@@ -3,7 +3,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
 
-use super::matcher::{compile_matcher, CompiledMatcher, TransformFailure};
+use super::matcher::{compile_matcher, CompileCache, CompiledMatcher, TransformFailure};
 use crate::model::{Condition, FeatureFlag, RuleBasedSegment};
 
 /// How a definition's conditions behave, decided at load time exactly as the JS SDK's parser
@@ -158,7 +158,7 @@ fn to_int32_bits(x: Option<f64>) -> i32 {
 /// Compiles conditions as JS `parser()` does: condition by condition, a transform failure throws,
 /// an unknown matcher or an empty matcher list makes the whole definition unsupported, and
 /// partitions that do not add up to exactly 100 throw.
-fn compile_rules(conditions: Option<&[Condition]>) -> Rules {
+fn compile_rules(conditions: Option<&[Condition]>, cache: &mut CompileCache) -> Rules {
     let Some(conditions) = conditions else {
         return Rules::Throws("conditions is null".to_owned());
     };
@@ -170,7 +170,7 @@ fn compile_rules(conditions: Option<&[Condition]>) -> Rules {
         let mut unsupported = false;
         let mut out = Vec::with_capacity(matchers.len());
         for m in matchers {
-            match compile_matcher(m) {
+            match compile_matcher(m, cache) {
                 Ok(cm) => out.push(cm),
                 Err(TransformFailure::Unsupported) => unsupported = true,
                 Err(TransformFailure::Throws(why)) => return Rules::Throws(format!("conditions[{i}]: {why}")),
@@ -220,7 +220,12 @@ fn accumulate<'a>(parts: impl Iterator<Item = (Option<&'a Value>, &'a str)>) -> 
 impl CompiledFlag {
     /// Compiles a flag definition.
     pub fn compile(def: FeatureFlag) -> CompiledFlag {
-        let rules = match compile_rules(def.conditions.as_deref()) {
+        Self::compile_with(def, &mut CompileCache::default())
+    }
+
+    /// Compiles a flag definition, sharing compiled regexes through `cache`.
+    pub(crate) fn compile_with(def: FeatureFlag, cache: &mut CompileCache) -> CompiledFlag {
+        let rules = match compile_rules(def.conditions.as_deref(), cache) {
             Rules::Conditions(c) if c.is_empty() => Rules::Unsupported,
             other => other,
         };
@@ -284,6 +289,11 @@ impl CompiledFlag {
 impl CompiledRuleBasedSegment {
     /// Compiles a rule-based segment definition.
     pub fn compile(def: RuleBasedSegment) -> CompiledRuleBasedSegment {
+        Self::compile_with(def, &mut CompileCache::default())
+    }
+
+    /// Compiles a rule-based segment definition, sharing compiled regexes through `cache`.
+    pub(crate) fn compile_with(def: RuleBasedSegment, cache: &mut CompileCache) -> CompiledRuleBasedSegment {
         let excluded = def.excluded.as_ref();
         let excluded_keys = excluded
             .and_then(|e| e.keys.as_ref())
@@ -304,7 +314,7 @@ impl CompiledRuleBasedSegment {
             .unwrap_or_default();
         let rules = match def.conditions.as_deref() {
             None | Some([]) => Rules::Conditions(Vec::new()),
-            Some(conds) => compile_rules(Some(conds)),
+            Some(conds) => compile_rules(Some(conds), cache),
         };
         CompiledRuleBasedSegment {
             name: def.name.clone(),

@@ -1,7 +1,7 @@
 //! Matchers compiled ahead of evaluation: regexes, semvers, sets and DATETIME truncations are
 //! done once at load time (spec §4.3, JS `matchersTransform` + `matcherFactory`).
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
 
 use super::datetime::{start_of_day, start_of_minute};
@@ -157,11 +157,23 @@ pub(crate) enum TransformFailure {
     Unsupported,
 }
 
+/// What one load compiles once and shares: the same regex source in many flags is one program.
+#[derive(Default)]
+pub(crate) struct CompileCache {
+    regexes: FxHashMap<String, Option<EcmaRegex>>,
+}
+
+impl CompileCache {
+    fn regex(&mut self, pattern: String) -> Option<EcmaRegex> {
+        self.regexes.entry(pattern).or_insert_with_key(|p| EcmaRegex::new(p).ok()).clone()
+    }
+}
+
 /// Compiles one matcher. `Err` reproduces the JS transform's failures, which affect the whole
 /// flag; a matcher whose rule data is unusable compiles to [`MatcherKind::Never`].
-pub(crate) fn compile_matcher(m: &Matcher) -> Result<CompiledMatcher, TransformFailure> {
+pub(crate) fn compile_matcher(m: &Matcher, cache: &mut CompileCache) -> Result<CompiledMatcher, TransformFailure> {
     let type_name = m.matcher_type.clone().unwrap_or_default();
-    let kind = compile_kind(m, &type_name)?;
+    let kind = compile_kind(m, &type_name, cache)?;
     let source = match m.key_selector.as_ref().and_then(|k| k.attribute.as_deref()) {
         Some(attr) if !attr.is_empty() => ValueSource::Attribute(attr.to_owned()),
         _ => ValueSource::Key,
@@ -185,7 +197,7 @@ fn semver_of(v: Option<&Value>) -> Option<Semver> {
     v.and_then(Value::as_str).and_then(|s| Semver::parse(s).ok())
 }
 
-fn compile_kind(m: &Matcher, type_name: &str) -> Result<MatcherKind, TransformFailure> {
+fn compile_kind(m: &Matcher, type_name: &str, cache: &mut CompileCache) -> Result<MatcherKind, TransformFailure> {
     use MatcherKind as K;
     let segment_name = || m.user_defined_segment_matcher_data.as_ref().and_then(|d| d.segment_name.clone());
     let set = |f: fn(Vec<Option<String>>) -> MatcherKind| match whitelist(m) {
@@ -252,7 +264,7 @@ fn compile_kind(m: &Matcher, type_name: &str) -> Result<MatcherKind, TransformFa
                 Some(Value::String(s)) => s.clone(),
                 Some(other) => js::to_js_string(other),
             };
-            EcmaRegex::new(&pattern).map_or(K::Never, |re| K::MatchesString(Box::new(re)))
+            cache.regex(pattern).map_or(K::Never, |re| K::MatchesString(Box::new(re)))
         }
         "EQUAL_TO_SEMVER" => {
             semver_of(m.string_matcher_data.as_ref()).map_or(K::Never, |s| K::EqualToSemver(Box::new(s)))

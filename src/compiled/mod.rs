@@ -14,4 +14,5 @@ pub use flag::{
     CompiledCondition, CompiledFlag, CompiledPrerequisite, CompiledRuleBasedSegment, ExcludedSegmentRef, Partitions,
     PrerequisiteTreatments, Rules,
 };
+pub(crate) use matcher::CompileCache;
 pub use matcher::{CompiledMatcher, DataType, MatcherKind, ValueSource};

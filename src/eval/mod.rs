@@ -71,7 +71,7 @@ impl<'a> Engine<'a> {
         if depth >= MAX_DEPTH || left == 0 {
             return false;
         }
-        self.nested_left.set(left - 1);
+        self.nested_left.set(left.saturating_sub(1));
         true
     }
 
@@ -219,7 +219,7 @@ impl<'a> Engine<'a> {
         }
         match name.and_then(|n| self.snapshot.flag(n)) {
             None => Ok(Some(labels::CONTROL)),
-            Some(flag) => self.evaluate(flag, key, attributes, depth + 1).map(|o| Some(o.treatment)),
+            Some(flag) => self.evaluate(flag, key, attributes, depth.saturating_add(1)).map(|o| Some(o.treatment)),
         }
     }
 
@@ -231,8 +231,8 @@ impl<'a> Engine<'a> {
         match self.snapshot.rule_based_segment(name) {
             None => false,
             Some(rbs) => {
-                !self.excluded(rbs, key, attributes, depth + 1)
-                    && self.rbs_conditions_match(rbs, key, attributes, depth + 1)
+                !self.excluded(rbs, key, attributes, depth.saturating_add(1))
+                    && self.rbs_conditions_match(rbs, key, attributes, depth.saturating_add(1))
             }
         }
     }

@@ -171,6 +171,9 @@ impl SegmentChange {
     /// [`LoadError::Segment`] naming the segment (when its name could be read) and the field.
     pub fn from_json(json: &str) -> Result<SegmentChange, LoadError> {
         let json = strip_bom(json);
+        if let Ok(change) = serde_json::from_str(json) {
+            return Ok(change);
+        }
         let mut de = serde_json::Deserializer::from_str(json);
         serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let name = serde_json::from_str::<NameOnly>(json)
@@ -201,6 +204,11 @@ fn parse_set<T: DeserializeOwned>(
 fn parse_items<T: DeserializeOwned>(raw: Vec<&RawValue>, kind: ItemKind) -> Result<Vec<T>, LoadError> {
     let mut items = Vec::with_capacity(raw.len());
     for (index, item) in raw.into_iter().enumerate() {
+        // The fast path; on failure, parse again tracking the path for the message.
+        if let Ok(parsed) = serde_json::from_str::<T>(item.get()) {
+            items.push(parsed);
+            continue;
+        }
         let mut de = serde_json::Deserializer::from_str(item.get());
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Ok(parsed) => items.push(parsed),

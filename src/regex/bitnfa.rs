@@ -96,7 +96,7 @@ impl BitNfa {
             return None;
         }
         let states = pcs.len();
-        let full_contexts = 1usize << (3 + looks.len());
+        let full_contexts = 1usize << looks.len().saturating_add(3);
         let mut ctx_map = vec![0u8; full_contexts];
         for (full, slot) in (0u8..).zip(ctx_map.iter_mut()) {
             let mut compact = 0u8;
@@ -434,10 +434,8 @@ fn closure(prog: &[Inst], state_of: &[Option<u32>], pc: usize, ctx: u8, meaning:
                     stack.push(next);
                 }
             }
-            Some(Inst::Look { id, negate }) => {
-                if (ctx & (meaning.look_bit)(*id) != 0) != *negate {
-                    stack.push(next);
-                }
+            Some(Inst::Look { id, negate }) if (ctx & (meaning.look_bit)(*id) != 0) != *negate => {
+                stack.push(next);
             }
             _ => {}
         }

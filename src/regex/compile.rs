@@ -200,7 +200,14 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn look(&mut self, out: &mut Vec<Inst>, id: u32, behind: bool, negate: bool, body: &Node) -> Result<(), RegexError> {
+    fn look(
+        &mut self,
+        out: &mut Vec<Inst>,
+        id: u32,
+        behind: bool,
+        negate: bool,
+        body: &Node,
+    ) -> Result<(), RegexError> {
         if !self.backtrack {
             self.nfa_look(id, behind, negate, body)?;
             return self.leaf(out, Inst::Look { id, negate });
@@ -291,6 +298,12 @@ impl Compiler<'_> {
             return Ok(());
         }
         // The code of one iteration, compiled once and copied.
+        let body = self.iteration(r, back)?;
+        self.expand(out, r, &body)
+    }
+
+    /// The code of one iteration of `r` (on the recursive path: keep small).
+    fn iteration(&mut self, r: &Repeat, back: bool) -> Result<Vec<Inst>, RegexError> {
         let mut body = Vec::new();
         if self.backtrack && r.caps.0 < r.caps.1 {
             let from = slots(r.caps.0).0;
@@ -298,11 +311,28 @@ impl Compiler<'_> {
             self.push(&mut body, Inst::ClearCaps { from, to })?;
         }
         self.emit(&mut body, &r.body, back)?;
+        Ok(body)
+    }
+
+    /// Emits the iterations of `r` from the code `body` of one iteration.
+    fn expand(&mut self, out: &mut Vec<Inst>, r: &Repeat, body: &[Inst]) -> Result<(), RegexError> {
         if body.is_empty() {
             return Ok(());
         }
+        if !self.backtrack && r.max.is_none() && r.min > 0 {
+            // NFA: `x{n,}` as n-1 copies and a loop back over the last one
+            // (no empty-iteration checks to tell the copies apart).
+            for _ in 1..r.min {
+                self.append(out, body)?;
+            }
+            let start = to_u32(out.len())?;
+            self.append(out, body)?;
+            let split = self.push(out, Inst::Split(start, 0))?;
+            patch(out, split, Inst::Split(start, split.saturating_add(1)));
+            return Ok(());
+        }
         for _ in 0..r.min {
-            self.append(out, &body)?;
+            self.append(out, body)?;
         }
         let split_for = |at: u32, end: u32| {
             if r.greedy {
@@ -314,7 +344,7 @@ impl Compiler<'_> {
         match r.max {
             None => {
                 let split = self.push(out, Inst::Split(0, 0))?;
-                self.optional_iteration(out, &body, r.reg)?;
+                self.optional_iteration(out, body, r.reg)?;
                 self.push(out, Inst::Jmp(split))?;
                 let end = to_u32(out.len())?;
                 patch(out, split, split_for(split, end));
@@ -323,7 +353,7 @@ impl Compiler<'_> {
                 let mut splits = Vec::new();
                 for _ in r.min..max {
                     splits.push(self.push(out, Inst::Split(0, 0))?);
-                    self.optional_iteration(out, &body, r.reg)?;
+                    self.optional_iteration(out, body, r.reg)?;
                 }
                 let end = to_u32(out.len())?;
                 for split in splits {

@@ -26,16 +26,22 @@
 //!   with group nesting bounded by [`MAX_NESTING`]);
 //! - `compile` turns it into instructions, expanding counted repetition
 //!   (`{n,m}`) into copies of the atom, bounded by [`MAX_PROGRAM_SIZE`];
-//! - `bitnfa` runs programs with at most 63 consuming instructions and no
-//!   lookarounds as a bit-parallel NFA (one `u64` of live states, precomputed
-//!   transitions): a few nanoseconds per input unit;
-//! - `nfa` runs the others as a thread-list simulation, O(input × program);
-//!   each lookaround is first evaluated at every input position at once (its
-//!   body is run over the whole input in the opposite direction), also
-//!   O(input × program).
+//! - `bitnfa` runs programs with at most 63 consuming instructions as a
+//!   bit-parallel NFA (one `u64` of live states, transitions precomputed per
+//!   position context — start, end, word boundary, and the truth of up to 3
+//!   lookarounds): a few nanoseconds per input unit;
+//! - `nfa` evaluates each lookaround at every input position at once (its
+//!   body is run over the whole input in the opposite direction, with a fresh
+//!   start at every position), then runs the pattern; programs too large for
+//!   `bitnfa` run as a thread-list simulation.
 //!
-//! So `(a+)+$`, `(a|a)*b`, `(a*)*b` or `(.*a){20}` cost time linear in the
-//! input, whatever it is.
+//! Every `test` of such a pattern costs O(input length × program size), with
+//! no exponential case: `(a+)+$`, `(a|a)*b`, `(a*)*b`, `(.*a){20}` take about
+//! 40–70 µs on 10,000 units (release build), typical patterns 0.1–0.3 µs on
+//! 30 units. The expensive case is a large program (over 63 states, e.g.
+//! `(a{1,10}){1,10}b` with 101) on a long input: about 1–2 ns per unit and
+//! instruction (~15 ms for that pattern on 10,000 units); the size limit below
+//! caps it.
 //!
 //! Patterns **with backreferences** (`\1`, `\k<name>`) need real backtracking
 //! with captures: `backtrack` implements the full ECMAScript semantics

@@ -178,10 +178,7 @@ impl<'a> Sim<'a> {
         let mut next_pc = Some(pc);
         // Follow each path directly, stacking only the second branch of splits.
         while let Some(mut pc) = next_pc.take().or_else(|| self.stack.pop()) {
-            loop {
-                let Some(seen) = usize::try_from(pc).ok().and_then(|i| self.seen.get_mut(i)) else {
-                    break;
-                };
+            while let Some(seen) = usize::try_from(pc).ok().and_then(|i| self.seen.get_mut(i)) {
                 if *seen == self.generation {
                     break;
                 }
