@@ -208,6 +208,12 @@ impl BitNfa {
     /// (`None`: the start / the end of the input).
     #[inline]
     fn context(&self, prev: Option<u16>, next: Option<u16>) -> usize {
+        self.compact(self.edge_bits(prev, next))
+    }
+
+    /// The start, end and word-boundary bits of the position between `prev` and `next`.
+    #[inline]
+    fn edge_bits(&self, prev: Option<u16>, next: Option<u16>) -> u8 {
         let mut full = 0u8;
         if prev.is_none() {
             full |= CTX_FIRST;
@@ -218,6 +224,12 @@ impl BitNfa {
         if self.boundary && prev.is_some_and(is_word_unit) != next.is_some_and(is_word_unit) {
             full |= CTX_BOUNDARY;
         }
+        full
+    }
+
+    /// The compact context index of a full set of context bits.
+    #[inline]
+    fn compact(&self, full: u8) -> usize {
         usize::from(self.ctx_map.get(usize::from(full)).copied().unwrap_or(0))
     }
 
@@ -274,16 +286,7 @@ impl BitNfa {
             }
         };
         let context = |pos: usize, prev: Option<u16>, next: Option<u16>| -> usize {
-            let mut full = 0u8;
-            if prev.is_none() {
-                full |= CTX_FIRST;
-            }
-            if next.is_none() {
-                full |= CTX_LAST;
-            }
-            if self.boundary && prev.is_some_and(is_word_unit) != next.is_some_and(is_word_unit) {
-                full |= CTX_BOUNDARY;
-            }
+            let mut full = self.edge_bits(prev, next);
             for (i, &id) in self.looks.iter().enumerate() {
                 let holds = usize::try_from(id)
                     .ok()
@@ -294,7 +297,7 @@ impl BitNfa {
                     full |= CTX_LOOK0 << i;
                 }
             }
-            usize::from(self.ctx_map.get(usize::from(full)).copied().unwrap_or(0))
+            self.compact(full)
         };
         let mut pos = if backward { n } else { 0 };
         let mut next = unit_at(pos);
