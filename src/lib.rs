@@ -46,6 +46,7 @@ pub mod eval;
 pub mod explain;
 pub mod fallback;
 pub mod hash;
+pub mod http;
 pub mod js;
 pub mod key;
 pub mod labels;
