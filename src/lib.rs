@@ -43,19 +43,24 @@ pub mod compiled;
 pub mod conformance;
 pub mod error;
 pub mod eval;
+pub mod events;
 pub mod explain;
 pub mod fallback;
 pub mod hash;
 pub mod http;
+pub mod impressions;
 pub mod js;
 pub mod key;
 pub mod labels;
 pub mod manager;
 pub mod model;
+pub mod recorder;
 pub mod regex;
 pub mod semver;
 pub mod snapshot;
+pub mod sync;
 pub mod validate;
+pub mod wire;
 
 pub use client::{
     Client, ClientConfig, Decision, EvaluationOptions, Evaluations, TreatmentResult, TreatmentWithConfig,

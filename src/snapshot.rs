@@ -3,7 +3,8 @@
 //! Changes are applied as Split's SDK applies them (spec §7.1, §7.3): ACTIVE definitions are
 //! upserted, ARCHIVED ones deleted, change numbers move to `till`; segment changes add then remove
 //! keys. Every body is parsed and compiled in full before anything is changed, so a rejected body
-//! leaves the data already loaded untouched.
+//! leaves the data already loaded untouched. An optional [`FlagFilter`] (`sync.splitFilters`)
+//! keeps only the flags it selects: a flag outside it is removed as if it were ARCHIVED.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::compiled::{CompileCache, CompiledFlag, CompiledRuleBasedSegment, ExcludedSegmentRef, MatcherKind, Rules};
 use crate::error::LoadError;
 use crate::model::{SegmentChange, SplitChange};
+use crate::sync::FlagFilter;
 
 /// A segment's keys and change number.
 #[derive(Debug, Clone, Default)]
@@ -27,7 +29,7 @@ pub struct Segment {
 pub struct SplitChangeSummary {
     /// Flags inserted or replaced.
     pub flags_upserted: usize,
-    /// Flags removed (ARCHIVED in the body).
+    /// Flags removed (ARCHIVED in the body, or outside the flag filter).
     pub flags_removed: usize,
     /// Rule-based segments inserted or replaced.
     pub rule_based_segments_upserted: usize,
@@ -58,6 +60,8 @@ pub struct Snapshot {
     large_segments: FxHashMap<String, Segment>,
     flags_change_number: i64,
     rule_based_segments_change_number: i64,
+    /// Which flags are kept (spec §7.1); rule-based segments are never filtered.
+    filter: FlagFilter,
 }
 
 impl Default for Snapshot {
@@ -74,6 +78,7 @@ impl Default for Snapshot {
             large_segments: FxHashMap::default(),
             flags_change_number: -1,
             rule_based_segments_change_number: -1,
+            filter: FlagFilter::none(),
         }
     }
 }
@@ -93,6 +98,52 @@ impl Snapshot {
         Snapshot::default()
     }
 
+    /// This snapshot keeping only the flags `filter` selects (see [`Snapshot::set_filter`]).
+    #[must_use]
+    pub fn with_filter(mut self, filter: FlagFilter) -> Snapshot {
+        self.set_filter(filter);
+        self
+    }
+
+    /// Sets the flag filter applied by every later `splitChanges` body (spec §7.1): a flag that is
+    /// not ARCHIVED is stored only when it passes the filter, otherwise it is removed. Loaded flags
+    /// outside the new filter are removed now; flags an earlier filter kept out come back only
+    /// when fetched again (from `since=-1`). Returns how many flags were removed.
+    pub fn set_filter(&mut self, filter: FlagFilter) -> usize {
+        let outside: Vec<String> = self
+            .insertion_order
+            .iter()
+            .filter(|name| self.flags.get(*name).is_some_and(|f| !filter.matches(&f.name, &f.sets)))
+            .cloned()
+            .collect();
+        for name in &outside {
+            self.remove_flag(name);
+        }
+        if !outside.is_empty() {
+            self.reindex();
+        }
+        self.filter = filter;
+        outside.len()
+    }
+
+    /// The flag filter (empty: every flag is kept).
+    pub fn filter(&self) -> &FlagFilter {
+        &self.filter
+    }
+
+    /// Removes every flag and rule-based segment and resets their change numbers to `-1`;
+    /// segments and the filter stay. (JS clears both when a Split Proxy serves spec 1.3 again.)
+    pub fn clear_rules(&mut self) {
+        self.flags.clear();
+        self.insertion_order.clear();
+        self.js_order.clear();
+        self.flag_sets.clear();
+        self.by_traffic_type.clear();
+        self.rule_based_segments.clear();
+        self.flags_change_number = -1;
+        self.rule_based_segments_change_number = -1;
+    }
+
     /// Parses and applies a `splitChanges` body (either shape).
     ///
     /// # Errors
@@ -102,13 +153,16 @@ impl Snapshot {
         Ok(self.apply_split_changes(change))
     }
 
-    /// Applies a parsed `splitChanges` body. Cannot fail: a parsed body always compiles.
+    /// Applies a parsed `splitChanges` body. Cannot fail: a parsed body always compiles. Flags
+    /// outside the [filter](Snapshot::set_filter) are removed like ARCHIVED ones.
     pub fn apply_split_changes(&mut self, change: SplitChange) -> SplitChangeSummary {
         let mut summary = SplitChangeSummary::default();
         let mut cache = CompileCache::default();
         if let Some(flags) = change.flags {
             for def in flags.items {
-                if def.status.as_deref() == Some("ARCHIVED") {
+                let kept = def.status.as_deref() != Some("ARCHIVED")
+                    && self.filter.matches(&def.name, def.sets.as_deref().unwrap_or_default());
+                if !kept {
                     if self.remove_flag(&def.name) {
                         summary.flags_removed = summary.flags_removed.saturating_add(1);
                     }
@@ -352,5 +406,78 @@ mod tests {
         assert_eq!(is_array_index("-1"), None);
         assert_eq!(is_array_index("4294967295"), None);
         assert_eq!(is_array_index(""), None);
+    }
+
+    fn body(flags: &[(&str, &str, &[&str])], till: i64) -> String {
+        let flags: Vec<serde_json::Value> = flags
+            .iter()
+            .map(|(name, status, sets)| {
+                serde_json::json!({"name": name, "status": status, "sets": sets, "seed": 1, "defaultTreatment": "off",
+                    "conditions": [{"matcherGroup": {"combiner": "AND", "matchers": [{"matcherType": "ALL_KEYS"}]},
+                    "partitions": [{"treatment": "on", "size": 100}]}]})
+            })
+            .collect();
+        serde_json::json!({"ff": {"d": flags, "s": -1, "t": till}}).to_string()
+    }
+
+    #[test]
+    fn flags_outside_the_filter_are_not_stored() {
+        let filter = FlagFilter::by_sets(&["a"]).unwrap();
+        let mut s = Snapshot::new().with_filter(filter.clone());
+        let summary = s
+            .apply_split_changes_json(&body(
+                &[("in", "ACTIVE", &["a", "b"]), ("out", "ACTIVE", &["b"]), ("none", "ACTIVE", &[])],
+                5,
+            ))
+            .unwrap();
+        assert_eq!(s.flag_names(), ["in"]);
+        assert_eq!((summary.flags_upserted, summary.flags_removed), (1, 0));
+        assert_eq!(s.filter(), &filter);
+        // A flag leaving the filter is removed like an archived one; the change number moves.
+        let summary = s.apply_split_changes_json(&body(&[("in", "ACTIVE", &["b"])], 6)).unwrap();
+        assert_eq!(s.flag_count(), 0);
+        assert_eq!(summary.flags_removed, 1);
+        assert_eq!(s.flags_change_number(), 6);
+        assert!(s.flag_names_in_set("b").is_empty());
+    }
+
+    #[test]
+    fn names_and_prefixes_filter_flags() {
+        let filter = FlagFilter::by_names_and_prefixes(&["exact"], &["exp_"]).unwrap();
+        let mut s = Snapshot::new().with_filter(filter);
+        s.apply_split_changes_json(&body(
+            &[("exact", "ACTIVE", &[]), ("exp_1", "ACTIVE", &[]), ("other", "ACTIVE", &[]), ("exp_2", "ARCHIVED", &[])],
+            5,
+        ))
+        .unwrap();
+        assert_eq!(s.flag_names(), ["exact", "exp_1"]);
+    }
+
+    #[test]
+    fn setting_a_filter_removes_the_loaded_flags_outside_it() {
+        let mut s = Snapshot::new();
+        s.apply_split_changes_json(&body(
+            &[("x", "ACTIVE", &["a"]), ("y", "ACTIVE", &["b"]), ("z", "ACTIVE", &["a"])],
+            5,
+        ))
+        .unwrap();
+        assert_eq!(s.set_filter(FlagFilter::by_sets(&["a"]).unwrap()), 1);
+        assert_eq!(s.flag_names(), ["x", "z"]);
+        assert_eq!(s.flag_names_in_set("b"), Vec::<&str>::new());
+        assert_eq!(s.flag_names_in_set("a"), ["x", "z"]);
+        assert_eq!(s.set_filter(FlagFilter::none()), 0);
+        assert_eq!(s.flag_names(), ["x", "z"]);
+    }
+
+    #[test]
+    fn clearing_rules_keeps_segments_and_filter() {
+        let mut s = Snapshot::new().with_filter(FlagFilter::by_sets(&["a"]).unwrap());
+        s.apply_split_changes_json(&body(&[("x", "ACTIVE", &["a"])], 5)).unwrap();
+        s.apply_segment_change_json(r#"{"name":"seg","added":["k"],"till":3}"#).unwrap();
+        s.clear_rules();
+        assert_eq!((s.flag_count(), s.flags_change_number(), s.rule_based_segments_change_number()), (0, -1, -1));
+        assert!(s.flag_names().is_empty() && s.flag_names_in_set("a").is_empty());
+        assert!(s.in_segment("seg", "k"));
+        assert!(!s.filter().is_empty());
     }
 }

@@ -1,0 +1,586 @@
+//! The recorder: a sans-I/O state machine that queues impressions, impression counts, unique
+//! keys, events and listener impressions, and hands out the posts that deliver them.
+//!
+//! No clocks, threads or network: every call takes the current time as `now_ms`, posts come out
+//! as [`HttpRequest`]s, and the host reports each one's [`HttpOutcome`] back with
+//! [`Recorder::on_outcome`]. A host drives it like this:
+//!
+//! ```
+//! use split_edge::http::{HttpOutcome, Identity, Urls};
+//! use split_edge::impressions::Impression;
+//! use split_edge::recorder::{Recorder, RecorderConfig};
+//!
+//! let mut rec = Recorder::new(RecorderConfig::default(), Urls::default(), Identity::new("sdk-key"))?;
+//! let imp = Impression { feature: "f".into(), key_name: "k".into(), treatment: "on".into(),
+//!     time: 1_000, label: "default rule".into(), change_number: Some(7), ..Impression::default() };
+//! rec.record_impressions(vec![(imp, false)], 1_000);
+//! assert!(rec.poll(1_000).is_empty());              // nothing due yet
+//! assert_eq!(rec.next_due(), Some(301_000));         // the impressions period (300 s)
+//! for req in rec.poll(301_000) {                     // the host sends each request...
+//!     let report = rec.on_outcome(req.id, HttpOutcome::response(200, ""), 301_050); // ...and reports
+//!     assert_eq!(report.items, 1);
+//! }
+//! assert_eq!(rec.stats().impressions.sent, 1);
+//! # Ok::<(), split_edge::recorder::ConfigError>(())
+//! ```
+//!
+//! # What is recorded (as the JS SDK)
+//!
+//! [`Recorder::record_impressions`] runs each impression through the strategy of its mode
+//! ([`crate::impressions::Strategy`]: OPTIMIZED de-duplicates per hour and counts repeats, DEBUG
+//! sends all with `pt`, NONE and disabled impressions only count and track unique keys) and, when
+//! an impression listener is configured, queues every impression for it regardless of mode or
+//! de-duplication. [`Recorder::record_event`] queues a validated event
+//! ([`crate::events::track`]).
+//!
+//! # When posts are due (JS schedules)
+//!
+//! Each kind has a period, started at the first call that passes a time: impressions 300 s
+//! (60 s in DEBUG), events 60 s, impression counts 30 min, unique keys 15 min, listener 15 s. A
+//! kind whose period elapsed posts what it collected (nothing if it collected nothing) and its
+//! next deadline is one period after that `poll`. A kind is also posted early when its queue
+//! reaches a size: 30,000 impressions (after the call that reached it, as JS), 500 events or
+//! more than 5 MiB of estimated event sizes, 30,000 new unique keys, 30,000 count rows, or an
+//! estimated body of `max_batch_bytes` (5 MiB) for any kind; these early posts do not move the
+//! period, except the listener's (500 impressions), which restarts it as split-evaluator does.
+//! [`Recorder::next_due`] tells the host when to call [`Recorder::poll`] next;
+//! [`Recorder::flush`] hands out everything at once (for destroy and cron runs).
+//!
+//! # Delivery guarantees
+//!
+//! These are split-edge's, stronger than the JS SDK's (which retries impressions and counts once
+//! and drops events and unique keys on the first failure):
+//!
+//! 1. **Retries.** A post that fails with a network error, a 5xx, a 408 or a 429 keeps its data
+//!    and is posted again after an exponential backoff: `backoff_base_ms` (5 s) after the first
+//!    failure, doubling at each further failure up to `backoff_max_ms` (5 min). A batch is posted
+//!    at most `max_attempts` times (10, the first post included); after its last failed attempt
+//!    it is dropped and its items are counted in `dropped.attempts_exhausted`. A retry resends the
+//!    same body (with a new request id). `flush` also resends batches waiting for their backoff.
+//! 2. **Rejections.** Any other non-2xx response (a 4xx other than 408 and 429, or a 1xx/3xx) is
+//!    not retried: the batch is dropped, its items are counted in `dropped.rejected`, and the
+//!    [`DeliveryReport`] carries the status and the full response body
+//!    ([`DeliveryResult::Rejected`]).
+//! 3. **A hard memory bound.** Per kind, the data retained — collected items not yet batched
+//!    (measured by an estimate of their serialized size) plus every batch body waiting, retrying
+//!    or in flight (measured exactly, plus [`BATCH_OVERHEAD_BYTES`] = 96 bytes of bookkeeping each) — never exceeds
+//!    `max_retained_bytes` (10 MiB) after any call returns. When it would, whole batches are
+//!    dropped **oldest first** and their items counted in `dropped.bounds_exceeded`; a batch in
+//!    flight is not recalled, but its retained copy is released (if its post then fails, its items
+//!    are counted as dropped for bounds, as it can no longer be retried). If the collected data
+//!    alone still exceeds the bound, it is sealed into a batch and dropped the same way. The
+//!    collected queues are themselves bounded by their size triggers and `max_batch_bytes`, so
+//!    memory stays bounded even if the host never calls `poll`: data then accumulates as batches
+//!    until the bound drops the oldest. The de-duplication observer is bounded separately by
+//!    `dedup_cache_size` entries: 32 bytes each plus a table of 8-byte slots at most twice that
+//!    number rounded up to a power of two (24 MiB when full at the default 500,000).
+//! 4. **Nothing is dropped silently.** Every item that leaves the recorder without a 2xx is
+//!    counted in [`KindStats::dropped`] under one reason, and [`KindStats::last_error`] keeps the
+//!    last failure (with a response body cut to 1 KiB).
+//! 5. **Lost outcomes.** A post whose outcome the host never reports is taken as a network error
+//!    ([`DeliveryError::TimedOut`]) by the first `poll` or `flush` at or after
+//!    `in_flight_timeout_ms` (5 min) past its hand-out, and retried or dropped under rule 1; an
+//!    outcome reported afterwards for that id is answered [`DeliveryResult::Unknown`] and ignored.
+//!    So delivery is at-least-once: a post that did arrive but was reported late (or not at all)
+//!    may be delivered twice. `next_due` includes these timeouts.
+//! 6. **Concurrency.** At most `max_in_flight` posts (1) per kind are handed out at a time by
+//!    `poll`; `flush` hands out every batch not already in flight.
+//!
+//! Request ids increase from 1, and requests come out in a fixed order (impressions, events,
+//! counts, unique keys, listener; oldest batch first), so runs are deterministic.
+
+use std::mem;
+
+use crate::events::Event;
+use crate::http::{HttpOutcome, HttpRequest, Identity, RequestId, Urls};
+use crate::impressions::{Impression, ImpressionCounts, ImpressionObserver, ImpressionsMode, Strategy, UniqueKeys};
+use crate::wire;
+
+mod config;
+mod lane;
+mod stats;
+
+pub use config::{
+    ConfigError, ListenerConfig, RecorderConfig, DEFAULT_DEBUG_IMPRESSIONS_REFRESH_RATE_MS,
+    DEFAULT_IMPRESSIONS_REFRESH_RATE_MS, MAX_DEDUP_CACHE_SIZE,
+};
+pub use stats::{
+    DeliveryError, DeliveryReport, DeliveryResult, DropCounts, DropReason, KindStats, LastError, RecordKind,
+    RecorderStats,
+};
+
+use lane::{Lane, Policy};
+
+/// Bytes charged per batch on top of its body (its bookkeeping) when measuring retained data.
+pub const BATCH_OVERHEAD_BYTES: usize = 96;
+
+/// Items collected for one kind, not yet serialized, with their estimated body size.
+#[derive(Debug, Clone, Default)]
+struct Collected<T> {
+    items: Vec<T>,
+    bytes: usize,
+}
+
+impl<T> Collected<T> {
+    fn push(&mut self, item: T, bytes: usize) {
+        self.items.push(item);
+        self.bytes = self.bytes.saturating_add(bytes);
+    }
+
+    fn take(&mut self) -> Vec<T> {
+        self.bytes = 0;
+        mem::take(&mut self.items)
+    }
+}
+
+/// The recorder. See the module documentation for its schedule and delivery guarantees.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    config: RecorderConfig,
+    urls: Urls,
+    identity: Identity,
+    policy: Policy,
+    strategy: Strategy,
+    counts: ImpressionCounts,
+    unique_keys: UniqueKeys,
+    impressions: Collected<Impression>,
+    events: Collected<Event>,
+    /// The events' JS size estimates (for the 5 MiB trigger).
+    events_js_size: usize,
+    listener: Collected<Impression>,
+    /// Indexed by [`RecordKind::index`].
+    lanes: [Lane; 5],
+    next_id: u64,
+    started: bool,
+    deduplicated: u64,
+}
+
+impl Recorder {
+    /// A recorder with `config` (checked by [`RecorderConfig::validate`]), posting to `urls` as
+    /// `identity`.
+    pub fn new(config: RecorderConfig, urls: Urls, identity: Identity) -> Result<Recorder, ConfigError> {
+        config.validate()?;
+        if urls.events.trim().is_empty() {
+            return Err(ConfigError::EmptyUrl { field: "events" });
+        }
+        if urls.telemetry.trim().is_empty() {
+            return Err(ConfigError::EmptyUrl { field: "telemetry" });
+        }
+        let policy = Policy {
+            max_attempts: config.max_attempts,
+            backoff_base_ms: config.backoff_base_ms,
+            backoff_max_ms: config.backoff_max_ms,
+            max_in_flight: config.max_in_flight,
+            in_flight_timeout_ms: config.in_flight_timeout_ms,
+        };
+        let listener_rate = config.listener.as_ref().map_or(u64::MAX, |l| l.send_rate_ms);
+        let lanes = [
+            Lane::new(RecordKind::Impressions, config.impressions_refresh_rate_ms()),
+            Lane::new(RecordKind::ImpressionCounts, config.counts_refresh_rate_ms),
+            Lane::new(RecordKind::UniqueKeys, config.unique_keys_refresh_rate_ms),
+            Lane::new(RecordKind::Events, config.events_push_rate_ms),
+            Lane::new(RecordKind::Listener, listener_rate),
+        ];
+        let strategy = Strategy::new(config.impressions_mode, ImpressionObserver::new(config.dedup_cache_size));
+        Ok(Recorder {
+            config,
+            urls,
+            identity,
+            policy,
+            strategy,
+            counts: ImpressionCounts::new(),
+            unique_keys: UniqueKeys::new(),
+            impressions: Collected::default(),
+            events: Collected::default(),
+            events_js_size: 0,
+            listener: Collected::default(),
+            lanes,
+            next_id: 0,
+            started: false,
+            deduplicated: 0,
+        })
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &RecorderConfig {
+        &self.config
+    }
+
+    /// The impressions mode.
+    #[must_use]
+    pub fn mode(&self) -> ImpressionsMode {
+        self.config.impressions_mode
+    }
+
+    fn lane(&mut self, kind: RecordKind) -> Option<&mut Lane> {
+        self.lanes.get_mut(kind.index())
+    }
+
+    /// Starts every period at the first time seen.
+    fn start(&mut self, now: u64) {
+        if !self.started {
+            self.started = true;
+            for lane in &mut self.lanes {
+                lane.timer.start(now);
+            }
+        }
+    }
+
+    /// How many items of `kind` are collected and their estimated bytes.
+    fn collected(&self, kind: RecordKind) -> (u64, usize) {
+        let (n, bytes) = match kind {
+            RecordKind::Impressions => (self.impressions.items.len(), self.impressions.bytes),
+            RecordKind::ImpressionCounts => (self.counts.len(), self.counts.estimated_bytes()),
+            RecordKind::UniqueKeys => (self.unique_keys.len(), self.unique_keys.estimated_bytes()),
+            RecordKind::Events => (self.events.items.len(), self.events.bytes),
+            RecordKind::Listener => (self.listener.items.len(), self.listener.bytes),
+        };
+        (n as u64, bytes)
+    }
+
+    // ----- recording ------------------------------------------------------------------------
+
+    /// Records the impressions of one client call at `now_ms`: each `(impression, disabled)` goes
+    /// through the mode's strategy (or NONE when disabled), and to the listener queue when one is
+    /// configured. Posts that become due are handed out by the next [`Recorder::poll`].
+    pub fn record_impressions(&mut self, batch: Vec<(Impression, bool)>, now_ms: u64) {
+        let was_empty = self.begin_call(now_ms);
+        for (imp, disabled) in batch {
+            self.record_one(imp, disabled, now_ms);
+        }
+        self.end_impressions_call(was_empty, now_ms);
+    }
+
+    /// Records one impression: [`Recorder::record_impressions`] for a call that evaluated one
+    /// flag, without building a list.
+    pub fn record_impression(&mut self, impression: Impression, disabled: bool, now_ms: u64) {
+        let was_empty = self.begin_call(now_ms);
+        self.record_one(impression, disabled, now_ms);
+        self.end_impressions_call(was_empty, now_ms);
+    }
+
+    /// Starts the periods on the first call and notes which kinds had nothing collected.
+    fn begin_call(&mut self, now: u64) -> [bool; 5] {
+        self.start(now);
+        self.empty_flags()
+    }
+
+    fn end_impressions_call(&mut self, was_empty: [bool; 5], now: u64) {
+        // JS checks the impressions queue once per call, after queuing the call's impressions.
+        if self.impressions.items.len() >= self.config.impressions_queue_size
+            || self.impressions.bytes >= self.config.max_batch_bytes
+        {
+            self.seal(RecordKind::Impressions, now);
+        }
+        for kind in
+            [RecordKind::Impressions, RecordKind::ImpressionCounts, RecordKind::UniqueKeys, RecordKind::Listener]
+        {
+            self.enforce_bound(kind, now);
+        }
+        self.catch_up(was_empty, now);
+    }
+
+    fn record_one(&mut self, mut imp: Impression, disabled: bool, now: u64) {
+        let send = self.strategy.process(&mut imp, disabled, now, &mut self.counts, &mut self.unique_keys);
+        if !send && !disabled && self.config.impressions_mode == ImpressionsMode::Optimized {
+            self.deduplicated = self.deduplicated.saturating_add(1);
+        }
+        if self.counts.len() >= self.config.counts_queue_size
+            || self.counts.estimated_bytes() >= self.config.max_batch_bytes
+        {
+            self.seal(RecordKind::ImpressionCounts, now);
+        }
+        if self.unique_keys.len() >= self.config.unique_keys_queue_size
+            || self.unique_keys.estimated_bytes() >= self.config.max_batch_bytes
+        {
+            self.seal(RecordKind::UniqueKeys, now);
+        }
+        if let Some(per_post) = self.config.listener.as_ref().map(|l| l.per_post) {
+            let listener_copy = if send { imp.clone() } else { mem::take(&mut imp) };
+            self.collect_listener(listener_copy, per_post, now);
+        }
+        if send {
+            let bytes = imp.estimated_json_len();
+            if !self.impressions.items.is_empty()
+                && self.impressions.bytes.saturating_add(bytes) > self.config.max_batch_bytes
+            {
+                self.seal(RecordKind::Impressions, now);
+            }
+            self.impressions.push(imp, bytes);
+        }
+    }
+
+    fn collect_listener(&mut self, imp: Impression, per_post: usize, now: u64) {
+        let bytes = imp.estimated_json_len();
+        if !self.listener.items.is_empty() && self.listener.bytes.saturating_add(bytes) > self.config.max_batch_bytes {
+            self.seal(RecordKind::Listener, now);
+        }
+        self.listener.push(imp, bytes);
+        if self.listener.items.len() >= per_post {
+            // split-evaluator posts at once and restarts its period.
+            self.seal(RecordKind::Listener, now);
+            if let Some(lane) = self.lane(RecordKind::Listener) {
+                lane.timer.reset(now);
+            }
+        }
+    }
+
+    /// Queues an event validated by [`crate::events::track`] at `now_ms`; `size` is its JS size
+    /// estimate ([`crate::events::TrackedEvent::size`]). Returns `false` only when the event alone
+    /// is larger than `max_retained_bytes` and is dropped (and counted) at once.
+    pub fn record_event(&mut self, event: Event, size: usize, now_ms: u64) -> bool {
+        let was_empty = self.begin_call(now_ms);
+        let bytes = event.estimated_json_len();
+        if bytes > self.config.max_retained_bytes {
+            if let Some(lane) = self.lane(RecordKind::Events) {
+                lane.count_dropped(1);
+            }
+            return false;
+        }
+        if !self.events.items.is_empty() && self.events.bytes.saturating_add(bytes) > self.config.max_batch_bytes {
+            self.seal(RecordKind::Events, now_ms);
+        }
+        self.events.push(event, bytes);
+        self.events_js_size = self.events_js_size.saturating_add(size);
+        if self.events.items.len() >= self.config.events_queue_size
+            || self.events_js_size > self.config.events_queue_bytes
+            || self.events.bytes >= self.config.max_batch_bytes
+        {
+            self.seal(RecordKind::Events, now_ms);
+        }
+        self.enforce_bound(RecordKind::Events, now_ms);
+        self.catch_up(was_empty, now_ms);
+        true
+    }
+
+    fn empty_flags(&self) -> [bool; 5] {
+        let mut flags = [false; 5];
+        for kind in RecordKind::ALL {
+            if let Some(f) = flags.get_mut(kind.index()) {
+                *f = self.collected(kind).0 == 0;
+            }
+        }
+        flags
+    }
+
+    /// A kind that starts collecting after an idle spell waits for its next tick, not a stale one.
+    fn catch_up(&mut self, was_empty: [bool; 5], now: u64) {
+        for kind in RecordKind::ALL {
+            let empty_before = was_empty.get(kind.index()).copied().unwrap_or(false);
+            if empty_before && self.collected(kind).0 > 0 {
+                if let Some(lane) = self.lane(kind) {
+                    lane.timer.catch_up(now);
+                }
+            }
+        }
+    }
+
+    // ----- batching and bounds ----------------------------------------------------------------
+
+    /// Serializes what `kind` collected into batches, due at once.
+    fn seal(&mut self, kind: RecordKind, now: u64) {
+        let labels = self.config.labels_enabled;
+        let batches: Vec<(String, u64)> = match kind {
+            RecordKind::Impressions => {
+                let items = self.impressions.take();
+                if items.is_empty() {
+                    return;
+                }
+                vec![(wire::impressions_body(&items, labels), items.len() as u64)]
+            }
+            RecordKind::ImpressionCounts => {
+                let rows = self.counts.take();
+                if rows.is_empty() {
+                    return;
+                }
+                vec![(wire::impression_counts_body(&rows), rows.len() as u64)]
+            }
+            RecordKind::UniqueKeys => {
+                let keys = self.unique_keys.take();
+                if keys.is_empty() {
+                    return;
+                }
+                let n = keys.iter().map(|f| f.keys.len() as u64).sum();
+                vec![(wire::unique_keys_body(&keys), n)]
+            }
+            RecordKind::Events => {
+                self.events_js_size = 0;
+                let items = self.events.take();
+                if items.is_empty() {
+                    return;
+                }
+                vec![(wire::events_body(&items), items.len() as u64)]
+            }
+            RecordKind::Listener => {
+                let per_post = self.config.listener.as_ref().map_or(500, |l| l.per_post).max(1);
+                let items = self.listener.take();
+                items.chunks(per_post).map(|c| (wire::listener_body(c), c.len() as u64)).collect()
+            }
+        };
+        if let Some(lane) = self.lane(kind) {
+            for (body, n) in batches {
+                lane.push(body, n, now);
+            }
+        }
+    }
+
+    /// Drops the oldest data of `kind` until what it retains fits `max_retained_bytes`.
+    fn enforce_bound(&mut self, kind: RecordKind, now: u64) {
+        let max = self.config.max_retained_bytes;
+        // Each round frees a batch or seals the collected data, so this ends; the cap is a guard.
+        for _ in 0..1_000_000 {
+            let (_, collected) = self.collected(kind);
+            let Some(lane) = self.lanes.get_mut(kind.index()) else { return };
+            if lane.retained().saturating_add(collected) <= max {
+                return;
+            }
+            if lane.drop_oldest() {
+                continue;
+            }
+            if collected == 0 {
+                return;
+            }
+            self.seal(kind, now);
+        }
+    }
+
+    // ----- delivery ---------------------------------------------------------------------------
+
+    fn request(&self, kind: RecordKind, id: RequestId, body: String) -> HttpRequest {
+        match kind {
+            RecordKind::Impressions => {
+                wire::impressions_request(id, &self.urls, &self.identity, self.config.impressions_mode, body)
+            }
+            RecordKind::ImpressionCounts => wire::impression_counts_request(id, &self.urls, &self.identity, body),
+            RecordKind::UniqueKeys => wire::unique_keys_request(id, &self.urls, &self.identity, body),
+            RecordKind::Events => wire::events_request(id, &self.urls, &self.identity, body),
+            RecordKind::Listener => {
+                wire::listener_request(id, self.config.listener.as_ref().map_or("", |l| l.url.as_str()), body)
+            }
+        }
+    }
+
+    fn hand_out(&mut self, now: u64, all: bool) -> Vec<HttpRequest> {
+        let mut out = Vec::new();
+        for kind in RecordKind::ALL {
+            let policy = self.policy;
+            let mut next_id = self.next_id;
+            let ready = match self.lanes.get_mut(kind.index()) {
+                Some(lane) => lane.take_ready(now, &policy, all, &mut next_id),
+                None => Vec::new(),
+            };
+            self.next_id = next_id;
+            for r in ready {
+                out.push(self.request(kind, r.id, r.body));
+            }
+        }
+        out
+    }
+
+    fn expire(&mut self, now: u64) {
+        let policy = self.policy;
+        for lane in &mut self.lanes {
+            lane.expire(now, &policy);
+        }
+    }
+
+    /// The posts due at `now_ms`: kinds whose period elapsed (what they collected), batches sealed
+    /// by a size trigger, and retries whose backoff elapsed, within `max_in_flight` per kind.
+    /// Posts in flight past `in_flight_timeout_ms` are first handled as network errors.
+    pub fn poll(&mut self, now_ms: u64) -> Vec<HttpRequest> {
+        self.start(now_ms);
+        self.expire(now_ms);
+        for kind in RecordKind::ALL {
+            let due = self.lanes.get(kind.index()).is_some_and(|l| l.timer.is_due(now_ms));
+            if due {
+                self.seal(kind, now_ms);
+                self.enforce_bound(kind, now_ms);
+                if let Some(lane) = self.lane(kind) {
+                    lane.timer.reset(now_ms);
+                }
+            }
+        }
+        self.hand_out(now_ms, false)
+    }
+
+    /// Everything now, for destroy and cron runs: all collected data is sealed and every batch not
+    /// in flight is handed out, whatever its backoff and the in-flight limit. Periods are not
+    /// moved.
+    pub fn flush(&mut self, now_ms: u64) -> Vec<HttpRequest> {
+        self.start(now_ms);
+        self.expire(now_ms);
+        for kind in RecordKind::ALL {
+            self.seal(kind, now_ms);
+            self.enforce_bound(kind, now_ms);
+        }
+        self.hand_out(now_ms, true)
+    }
+
+    /// Applies the outcome of request `id` at `now_ms`: delivered, retried later, or dropped (see
+    /// the delivery guarantees).
+    pub fn on_outcome(&mut self, id: RequestId, outcome: HttpOutcome, now_ms: u64) -> DeliveryReport {
+        let policy = self.policy;
+        match self.lanes.iter_mut().find(|l| l.owns(id)) {
+            Some(lane) => lane.on_outcome(id, outcome, now_ms, &policy),
+            None => DeliveryReport { id, kind: None, items: 0, result: DeliveryResult::Unknown },
+        }
+    }
+
+    /// When the host should call [`Recorder::poll`] next: the earliest period end of a kind that
+    /// collected something, backoff end of a batch that can be posted, or in-flight timeout.
+    /// A batch sealed by a size trigger is due at the time it was sealed. `None`: nothing to do
+    /// until something is recorded.
+    #[must_use]
+    pub fn next_due(&self) -> Option<u64> {
+        let policy = self.policy;
+        RecordKind::ALL
+            .iter()
+            .filter_map(|&kind| {
+                let lane = self.lanes.get(kind.index())?;
+                let period = if self.collected(kind).0 > 0 { lane.timer.deadline } else { None };
+                match (period, lane.next_due(&policy)) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            })
+            .min()
+    }
+
+    /// Every kind's figures.
+    #[must_use]
+    pub fn stats(&self) -> RecorderStats {
+        let mut stats = RecorderStats { deduplicated: self.deduplicated, ..RecorderStats::default() };
+        for kind in RecordKind::ALL {
+            if let Some(lane) = self.lanes.get(kind.index()) {
+                let (n, bytes) = self.collected(kind);
+                *stats.kind_mut(kind) = lane.stats(n, bytes);
+            }
+        }
+        stats
+    }
+
+    /// Bytes retained over all kinds (see the memory bound).
+    #[must_use]
+    pub fn pending_bytes(&self) -> usize {
+        RecordKind::ALL.iter().fold(0usize, |acc, &kind| {
+            let lane = self.lanes.get(kind.index()).map_or(0, Lane::retained);
+            acc.saturating_add(lane).saturating_add(self.collected(kind).1)
+        })
+    }
+
+    /// Whether nothing is collected, waiting or in flight (a destroying host can stop once
+    /// `flush` made this true and outcomes were reported).
+    #[must_use]
+    pub fn is_idle(&self) -> bool {
+        RecordKind::ALL
+            .iter()
+            .all(|&k| self.collected(k).0 == 0 && self.lanes.get(k.index()).is_none_or(Lane::is_empty))
+    }
+
+    /// The de-duplication observer (its size, for diagnostics).
+    #[must_use]
+    pub fn observer(&self) -> &ImpressionObserver {
+        self.strategy.observer()
+    }
+}
