@@ -6,6 +6,13 @@
 //!
 //! - `evaluate/clean_corpus`: every request of `../shared/conformance/clean` through
 //!   `Client::evaluate` (validation, evaluation, config); throughput is evaluations per second.
+//! - `impressions/optimized`, `impressions/debug`: the same requests through
+//!   `SplitEdge::get_treatment`, which also records the impression; each pass ends as a host's
+//!   would, flushing the queues and acknowledging the posts (serialization included).
+//! - `record/optimized`, `record/debug`: the recording alone: the impressions that one pass over
+//!   the clean corpus produces, replayed through a `Recorder` (then flushed and acknowledged), so
+//!   its cost per impression can be compared with `evaluate/clean_corpus`. The end-to-end groups
+//!   above also include the cache pressure the recorder's data puts on a warm benchmark loop.
 //! - `load/large_snapshot`: parsing and compiling a generated snapshot of 1,000 flags and 50
 //!   segments holding 100,000 keys in all. The heap it occupies is printed once, counted by the
 //!   allocator below.
@@ -16,6 +23,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::{json, Map, Value};
+use split_edge::http::HttpOutcome;
+use split_edge::impressions::ImpressionsMode;
+use split_edge::sdk::{SplitEdge, SplitEdgeConfig};
 use split_edge::{conformance, Client, ClientConfig, EvaluationOptions, Key, Snapshot};
 
 /// Counts live heap bytes, to report the memory a loaded snapshot holds.
@@ -96,6 +106,75 @@ fn bench_evaluate(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_impressions(c: &mut Criterion) {
+    let (snapshot, requests) = clean_corpus();
+    let options = EvaluationOptions::default();
+    let mut group = c.benchmark_group("impressions");
+    group.throughput(Throughput::Elements(requests.len() as u64));
+    for (name, mode) in [("optimized", ImpressionsMode::Optimized), ("debug", ImpressionsMode::Debug)] {
+        let mut config = SplitEdgeConfig::new("bench-key");
+        config.recorder.impressions_mode = mode;
+        let mut edge = SplitEdge::with_snapshot(config, snapshot.clone()).expect("valid config");
+        let mut now = 1_700_000_000_000_u64;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for r in &requests {
+                    black_box(edge.get_treatment(now, &r.key, &r.flag, r.attributes.as_ref(), &options));
+                }
+                now += 1_000;
+                for post in edge.flush(now) {
+                    black_box(edge.on_outcome(post.id, HttpOutcome::response(200, ""), now));
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+fn bench_record(c: &mut Criterion) {
+    use split_edge::impressions::{Impression, ImpressionRef};
+    use split_edge::recorder::{Recorder, RecorderConfig};
+    let (snapshot, requests) = clean_corpus();
+    let config = ClientConfig::default();
+    let client = Client::new(&snapshot, &config);
+    let impressions: Vec<Impression> = requests
+        .iter()
+        .filter_map(|r| {
+            let result = client.evaluate(&r.key, &r.flag, r.attributes.as_ref(), &EvaluationOptions::default());
+            result.records_impression().then(|| Impression {
+                feature: r.flag.clone(),
+                key_name: r.key.matching_key.clone(),
+                treatment: result.treatment.to_string(),
+                bucketing_key: r.key.bucketing_key.clone(),
+                label: result.label.as_deref().unwrap_or_default().to_owned(),
+                change_number: result.change_number,
+                ..Impression::default()
+            })
+        })
+        .collect();
+    let mut group = c.benchmark_group("record");
+    group.throughput(Throughput::Elements(impressions.len() as u64));
+    for (name, mode) in [("optimized", ImpressionsMode::Optimized), ("debug", ImpressionsMode::Debug)] {
+        let config = RecorderConfig { impressions_mode: mode, ..RecorderConfig::default() };
+        let mut recorder = Recorder::new(config, Default::default(), split_edge::http::Identity::new("bench-key"))
+            .expect("valid config");
+        let mut now = 1_700_000_000_000_u64;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for imp in &impressions {
+                    let imp = ImpressionRef { time: now, ..imp.as_ref() };
+                    recorder.record_call([(imp, false)], now);
+                }
+                now += 1_000;
+                for post in recorder.flush(now) {
+                    black_box(recorder.on_outcome(post.id, HttpOutcome::response(200, ""), now));
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
 /// A generated snapshot: 1,000 flags over 50 segments of 2,000 keys each.
 fn large_snapshot() -> (String, Vec<String>) {
     let flags: Vec<Value> = (0..1000)
@@ -165,5 +244,5 @@ fn bench_load(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_evaluate, bench_load);
+criterion_group!(benches, bench_evaluate, bench_impressions, bench_record, bench_load);
 criterion_main!(benches);

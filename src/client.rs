@@ -145,10 +145,20 @@ impl<'s> Client<'s> {
         attributes: Option<&Attributes>,
         options: &EvaluationOptions,
     ) -> TreatmentResult<'s> {
-        let name = validate::flag_name(flag, FLAG_NAME);
-        match (validate::key(key), name) {
-            (Ok(key), Ok(name)) => self.evaluate_valid(&key, name, attributes, options),
-            (_, name) => self.rejected(name.ok()),
+        self.evaluate_validated(key, flag, attributes, options).0
+    }
+
+    /// [`Client::evaluate`], also giving the validated key and flag name when both were valid.
+    pub(crate) fn evaluate_validated<'k>(
+        &self,
+        key: &'k Key,
+        flag: &'k str,
+        attributes: Option<&Attributes>,
+        options: &EvaluationOptions,
+    ) -> (TreatmentResult<'s>, Option<(ValidKey<'k>, &'k str)>) {
+        match (validate::key(key), validate::flag_name(flag, FLAG_NAME)) {
+            (Ok(key), Ok(name)) => (self.evaluate_valid(&key, name, attributes, options), Some((key, name))),
+            (_, name) => (self.rejected(name.ok()), None),
         }
     }
 
@@ -221,12 +231,26 @@ impl<'s> Client<'s> {
         attributes: Option<&Value>,
         options: &EvaluationOptions,
     ) -> TreatmentResult<'s> {
+        self.evaluate_json_validated(key, flag, attributes, options).0
+    }
+
+    /// [`Client::evaluate_json`], also giving the validated key and flag name when the inputs were
+    /// valid.
+    pub(crate) fn evaluate_json_validated<'k>(
+        &self,
+        key: Option<&'k Value>,
+        flag: Option<&'k Value>,
+        attributes: Option<&Value>,
+        options: &EvaluationOptions,
+    ) -> (TreatmentResult<'s>, Option<(ValidKey<'k>, &'k str)>) {
         let key = validate::key_json(key);
         let name = validate::flag_name_json(flag, FLAG_NAME);
         let attributes = validate::attributes_json(attributes);
         match (key, name, attributes) {
-            (Ok(key), Ok(name), Ok(attributes)) => self.evaluate_valid(&key, name, attributes, options),
-            (_, name, _) => self.rejected(name.ok()),
+            (Ok(key), Ok(name), Ok(attributes)) => {
+                (self.evaluate_valid(&key, name, attributes, options), Some((key, name)))
+            }
+            (_, name, _) => (self.rejected(name.ok()), None),
         }
     }
 

@@ -96,20 +96,39 @@ pub fn bucket(key: &str, seed: i32) -> u8 {
 /// instead prints each word as 8 big-endian hex digits, `h1` first (see [`murmur3_x86_128_hex`]).
 #[must_use]
 pub fn murmur3_x86_128(data: &[u8], seed: u32) -> [u32; 4] {
-    const C1: u32 = 0x239b_961b;
-    const C2: u32 = 0xab0e_9789;
-    const C3: u32 = 0x38b3_4ae5;
-    const C4: u32 = 0xa1e3_8b93;
+    let mut h = Murmur3X86_128::new(seed);
+    h.write(data);
+    h.finish()
+}
 
-    let (mut h1, mut h2, mut h3, mut h4) = (seed, seed, seed, seed);
+const C1: u32 = 0x239b_961b;
+const C2: u32 = 0xab0e_9789;
+const C3: u32 = 0x38b3_4ae5;
+const C4: u32 = 0xa1e3_8b93;
 
-    let blocks = data.chunks_exact(16);
-    let tail = blocks.remainder();
-    for block in blocks {
-        let (k1, rest) = block.split_at_checked(4).unwrap_or((block, &[]));
-        let (k2, rest) = rest.split_at_checked(4).unwrap_or((rest, &[]));
-        let (k3, k4) = rest.split_at_checked(4).unwrap_or((rest, &[]));
-        let (k1, k2, k3, k4) = (le32(k1), le32(k2), le32(k3), le32(k4));
+/// MurmurHash3_x86_128 fed in pieces: [`Murmur3X86_128::write`] any number of times, then
+/// [`Murmur3X86_128::finish`]; the result equals [`murmur3_x86_128`] of the concatenation.
+/// Lets the impression observer hash `key:feature:treatment:label:changeNumber` without
+/// building the string.
+#[derive(Debug, Clone)]
+pub struct Murmur3X86_128 {
+    h: [u32; 4],
+    buf: [u8; 16],
+    buffered: usize,
+    len: u64,
+}
+
+impl Murmur3X86_128 {
+    /// A hasher with `seed`.
+    #[must_use]
+    pub fn new(seed: u32) -> Murmur3X86_128 {
+        Murmur3X86_128 { h: [seed; 4], buf: [0; 16], buffered: 0, len: 0 }
+    }
+
+    fn block(&mut self, block: &[u8]) {
+        let [mut h1, mut h2, mut h3, mut h4] = self.h;
+        let word = |i: usize| le32(block.get(i..).unwrap_or(&[]));
+        let (k1, k2, k3, k4) = (word(0), word(4), word(8), word(12));
 
         h1 ^= k1.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
         h1 = h1.rotate_left(19).wrapping_add(h2).wrapping_mul(5).wrapping_add(0x561c_cd1b);
@@ -122,51 +141,86 @@ pub fn murmur3_x86_128(data: &[u8], seed: u32) -> [u32; 4] {
 
         h4 ^= k4.wrapping_mul(C4).rotate_left(18).wrapping_mul(C1);
         h4 = h4.rotate_left(13).wrapping_add(h1).wrapping_mul(5).wrapping_add(0x32ac_3b17);
+        self.h = [h1, h2, h3, h4];
     }
 
-    // Tail: 0..=15 bytes. Zero-padded, the partial words equal the reference's byte-wise XORs;
-    // a word is mixed in only if at least one of its bytes is present.
-    let n = tail.len();
-    let mut buf = [0u8; 16];
-    if let Some(dst) = buf.get_mut(..n) {
-        dst.copy_from_slice(tail);
-    }
-    let word = |i: usize| le32(buf.get(i..).unwrap_or(&[]));
-    if n > 12 {
-        h4 ^= word(12).wrapping_mul(C4).rotate_left(18).wrapping_mul(C1);
-    }
-    if n > 8 {
-        h3 ^= word(8).wrapping_mul(C3).rotate_left(17).wrapping_mul(C4);
-    }
-    if n > 4 {
-        h2 ^= word(4).wrapping_mul(C2).rotate_left(16).wrapping_mul(C3);
-    }
-    if n > 0 {
-        h1 ^= word(0).wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+    /// Feeds more bytes.
+    pub fn write(&mut self, mut data: &[u8]) {
+        self.len = self.len.wrapping_add(data.len() as u64);
+        if self.buffered > 0 {
+            let take = data.len().min(16usize.saturating_sub(self.buffered));
+            let (head, rest) = data.split_at(take);
+            if let Some(dst) = self.buf.get_mut(self.buffered..self.buffered.saturating_add(take)) {
+                dst.copy_from_slice(head);
+            }
+            self.buffered = self.buffered.saturating_add(take);
+            data = rest;
+            if self.buffered < 16 {
+                return;
+            }
+            let full = self.buf;
+            self.block(&full);
+            self.buffered = 0;
+        }
+        let blocks = data.chunks_exact(16);
+        let tail = blocks.remainder();
+        for block in blocks {
+            self.block(block);
+        }
+        if let Some(dst) = self.buf.get_mut(..tail.len()) {
+            dst.copy_from_slice(tail);
+        }
+        self.buffered = tail.len();
     }
 
-    let len = data.len() as u32;
-    h1 ^= len;
-    h2 ^= len;
-    h3 ^= len;
-    h4 ^= len;
+    /// The hash: the words `h1..h4`.
+    #[must_use]
+    pub fn finish(self) -> [u32; 4] {
+        let [mut h1, mut h2, mut h3, mut h4] = self.h;
+        // Tail: 0..=15 bytes. Zero-padded, the partial words equal the reference's byte-wise XORs;
+        // a word is mixed in only if at least one of its bytes is present.
+        let n = self.buffered;
+        let mut buf = [0u8; 16];
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), self.buf.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        let word = |i: usize| le32(buf.get(i..).unwrap_or(&[]));
+        if n > 12 {
+            h4 ^= word(12).wrapping_mul(C4).rotate_left(18).wrapping_mul(C1);
+        }
+        if n > 8 {
+            h3 ^= word(8).wrapping_mul(C3).rotate_left(17).wrapping_mul(C4);
+        }
+        if n > 4 {
+            h2 ^= word(4).wrapping_mul(C2).rotate_left(16).wrapping_mul(C3);
+        }
+        if n > 0 {
+            h1 ^= word(0).wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        }
 
-    h1 = h1.wrapping_add(h2).wrapping_add(h3).wrapping_add(h4);
-    h2 = h2.wrapping_add(h1);
-    h3 = h3.wrapping_add(h1);
-    h4 = h4.wrapping_add(h1);
+        let len = self.len as u32;
+        h1 ^= len;
+        h2 ^= len;
+        h3 ^= len;
+        h4 ^= len;
 
-    h1 = fmix32(h1);
-    h2 = fmix32(h2);
-    h3 = fmix32(h3);
-    h4 = fmix32(h4);
+        h1 = h1.wrapping_add(h2).wrapping_add(h3).wrapping_add(h4);
+        h2 = h2.wrapping_add(h1);
+        h3 = h3.wrapping_add(h1);
+        h4 = h4.wrapping_add(h1);
 
-    h1 = h1.wrapping_add(h2).wrapping_add(h3).wrapping_add(h4);
-    h2 = h2.wrapping_add(h1);
-    h3 = h3.wrapping_add(h1);
-    h4 = h4.wrapping_add(h1);
+        h1 = fmix32(h1);
+        h2 = fmix32(h2);
+        h3 = fmix32(h3);
+        h4 = fmix32(h4);
 
-    [h1, h2, h3, h4]
+        h1 = h1.wrapping_add(h2).wrapping_add(h3).wrapping_add(h4);
+        h2 = h2.wrapping_add(h1);
+        h3 = h3.wrapping_add(h1);
+        h4 = h4.wrapping_add(h1);
+
+        [h1, h2, h3, h4]
+    }
 }
 
 /// MurmurHash3_x86_128 of `data` with `seed` as the 32 lowercase hex digits that javascript-commons'
@@ -188,6 +242,26 @@ pub fn murmur3_x86_128_hex(data: &[u8], seed: u32) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod streaming_tests {
+    use super::*;
+
+    #[test]
+    fn pieces_hash_like_the_whole() {
+        let data: Vec<u8> = (0..200u8).map(|i| i.wrapping_mul(37)).collect();
+        for len in [0, 1, 15, 16, 17, 31, 33, 64, 199] {
+            let whole = murmur3_x86_128(&data[..len], 7);
+            for split in [1, 3, 5, 16, 40] {
+                let mut h = Murmur3X86_128::new(7);
+                for piece in data[..len].chunks(split) {
+                    h.write(piece);
+                }
+                assert_eq!(h.finish(), whole, "len {len} in pieces of {split}");
+            }
+        }
+    }
 }
 
 #[cfg(test)]

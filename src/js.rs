@@ -48,6 +48,12 @@ pub fn is_js_whitespace(c: char) -> bool {
 #[must_use]
 #[inline]
 pub fn trim(s: &str) -> &str {
+    // Fast path: most inputs start and end with a visible ASCII character.
+    let visible = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !matches!(b, 0x09..=0x0d | 0x20));
+    let bytes = s.as_bytes();
+    if visible(bytes.first()) && visible(bytes.last()) {
+        return s;
+    }
     s.trim_matches(is_js_whitespace)
 }
 

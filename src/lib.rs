@@ -56,6 +56,7 @@ pub mod manager;
 pub mod model;
 pub mod recorder;
 pub mod regex;
+pub mod sdk;
 pub mod semver;
 pub mod snapshot;
 pub mod sync;

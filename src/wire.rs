@@ -20,11 +20,11 @@ use serde_json::{Map, Value};
 
 use crate::events::Event;
 use crate::http::{HttpRequest, Identity, Method, RequestId, Urls};
-use crate::impressions::{FeatureKeys, Impression, ImpressionCount, ImpressionsMode};
+use crate::impressions::{FeatureKeys, Impression, ImpressionCount, ImpressionRef, ImpressionsMode};
 use crate::js;
 
 /// 2^53: integers up to this magnitude print the same as Rust integers and JS numbers.
-const MAX_SAFE_INTEGER: u64 = 1 << 53;
+pub(crate) const MAX_SAFE_INTEGER: u64 = 1 << 53;
 
 // ----- JSON.stringify building blocks ---------------------------------------------------------
 
@@ -32,26 +32,25 @@ const MAX_SAFE_INTEGER: u64 = 1 << 53;
 /// backslashed, `\b \f \n \r \t` by name, other characters below U+0020 as `\u00xx` (lowercase
 /// hex), everything else (including U+2028, U+2029 and U+007F) as is.
 pub fn push_json_string(out: &mut String, s: &str) {
+    out.reserve(s.len().saturating_add(2));
     out.push('"');
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            0x08 => Some("\\b"),
-            0x0c => Some("\\f"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0x00..=0x1f => Some(""),
-            _ => None,
-        };
-        let Some(escape) = escape else { continue };
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
         out.push_str(s.get(start..i).unwrap_or_default());
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{:04x}", b);
-        } else {
-            out.push_str(escape);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                let _ = write!(out, "\\u{:04x}", b);
+            }
         }
         start = i.saturating_add(1);
     }
@@ -69,21 +68,8 @@ pub fn push_js_number(out: &mut String, n: f64) {
 }
 
 /// Appends the decimal digits of `n` (faster than `fmt` on the hot paths).
-fn push_digits(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut start = buf.len();
-    loop {
-        let digit = (n.checked_rem(10).unwrap_or(0)) as u8;
-        n = n.checked_div(10).unwrap_or(0);
-        start = start.saturating_sub(1);
-        if let Some(b) = buf.get_mut(start) {
-            *b = b'0'.wrapping_add(digit);
-        }
-        if n == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(buf.get(start..).unwrap_or_default()).unwrap_or_default());
+fn push_digits(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Appends an unsigned integer as the JS number it stands for (exact up to 2^53; above, the
@@ -240,32 +226,127 @@ fn group_by<'a, T>(
 /// The `testImpressions/bulk` body: `[{"f":flag,"i":[{"k","t","m","c","r","b","pt","properties"}]}]`,
 /// members whose value is absent omitted, `r` only when `labels_enabled`.
 pub fn impressions_body(impressions: &[Impression], labels_enabled: bool) -> String {
-    let mut out = String::with_capacity(impressions.len().saturating_mul(128).saturating_add(2));
-    out.push('[');
-    for (g, (feature, members)) in group_by(impressions, |i| i.feature.as_str(), true).into_iter().enumerate() {
-        if g > 0 {
-            out.push(',');
+    let mut body = ImpressionsBody::new(labels_enabled);
+    for imp in impressions {
+        body.push(&imp.as_ref(), imp.pt);
+    }
+    body.finish()
+}
+
+/// A `testImpressions/bulk` body built incrementally: each impression is serialized once, when
+/// pushed, into one buffer that keeps its capacity from batch to batch; [`ImpressionsBody::finish`]
+/// joins them grouped by flag in JS object order (`groupBy` over a plain object: integer-like flag
+/// names first, then first-seen order).
+#[derive(Debug, Clone, Default)]
+pub struct ImpressionsBody {
+    labels_enabled: bool,
+    /// Serialized key impressions, back to back.
+    arena: String,
+    /// Per flag, in first-seen order: its name and the arena spans of its key impressions.
+    groups: Vec<(String, Vec<(usize, usize)>)>,
+    index: FxHashMap<String, usize>,
+    /// How many impressions it holds.
+    count: usize,
+    /// The finished body's estimated length.
+    body_len: usize,
+}
+
+/// How much arena capacity a builder keeps between batches.
+const ARENA_KEEP: usize = 1 << 20;
+
+impl ImpressionsBody {
+    /// An empty body; `labels_enabled` decides whether `r` is written.
+    #[must_use]
+    pub fn new(labels_enabled: bool) -> ImpressionsBody {
+        ImpressionsBody { labels_enabled, ..ImpressionsBody::default() }
+    }
+
+    /// Serializes one impression with previous time `pt` into its flag's group.
+    pub fn push(&mut self, imp: &ImpressionRef<'_>, pt: Option<u64>) {
+        let group = match self.index.get(imp.feature).copied() {
+            Some(g) => g,
+            None => {
+                let g = self.groups.len();
+                self.index.insert(imp.feature.to_owned(), g);
+                self.groups.push((imp.feature.to_owned(), Vec::new()));
+                // `{"f":"...","i":[]}` and a separating comma.
+                self.body_len = self.body_len.saturating_add(imp.feature.len().saturating_add(16));
+                g
+            }
+        };
+        let start = self.arena.len();
+        push_key_impression(&mut self.arena, imp, pt, self.labels_enabled);
+        let end = self.arena.len();
+        if let Some((_, spans)) = self.groups.get_mut(group) {
+            spans.push((start, end));
         }
-        out.push_str("{\"f\":");
-        push_json_string(&mut out, feature);
-        out.push_str(",\"i\":[");
-        for (n, imp) in members.into_iter().enumerate() {
+        // The item and its separating comma.
+        self.body_len = self.body_len.saturating_add(end.saturating_sub(start).saturating_add(1));
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// How many impressions it holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether it holds no impression.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The size of the finished body in bytes (within a few bytes); 0 when empty.
+    #[must_use]
+    pub fn byte_len(&self) -> usize {
+        if self.count == 0 {
+            0
+        } else {
+            self.body_len.saturating_add(2)
+        }
+    }
+
+    /// The finished body; the builder is left empty, keeping its settings.
+    pub fn finish(&mut self) -> String {
+        let groups = std::mem::take(&mut self.groups);
+        let order: Vec<usize> = if groups.iter().any(|(f, _)| array_index(f).is_some()) {
+            js_order(groups.iter().map(|(f, _)| f.as_str()))
+        } else {
+            (0..groups.len()).collect()
+        };
+        let mut out = String::with_capacity(self.body_len.saturating_add(2));
+        out.push('[');
+        for (n, (feature, spans)) in order.into_iter().filter_map(|i| groups.get(i)).enumerate() {
             if n > 0 {
                 out.push(',');
             }
-            push_key_impression(&mut out, imp, labels_enabled);
+            out.push_str("{\"f\":");
+            push_json_string(&mut out, feature);
+            out.push_str(",\"i\":[");
+            for (m, (start, end)) in spans.iter().enumerate() {
+                if m > 0 {
+                    out.push(',');
+                }
+                out.push_str(self.arena.get(*start..*end).unwrap_or_default());
+            }
+            out.push_str("]}");
         }
-        out.push_str("]}");
+        out.push(']');
+        self.arena.clear();
+        self.arena.shrink_to(ARENA_KEEP);
+        self.index.clear();
+        self.count = 0;
+        self.body_len = 0;
+        out
     }
-    out.push(']');
-    out
 }
 
-fn push_key_impression(out: &mut String, imp: &Impression, labels_enabled: bool) {
+fn push_key_impression(out: &mut String, imp: &ImpressionRef<'_>, pt: Option<u64>, labels_enabled: bool) {
     out.push_str("{\"k\":");
-    push_json_string(out, &imp.key_name);
+    push_json_string(out, imp.key_name);
     out.push_str(",\"t\":");
-    push_json_string(out, &imp.treatment);
+    push_json_string(out, imp.treatment);
     out.push_str(",\"m\":");
     push_js_u64(out, imp.time);
     if let Some(c) = imp.change_number {
@@ -274,17 +355,17 @@ fn push_key_impression(out: &mut String, imp: &Impression, labels_enabled: bool)
     }
     if labels_enabled {
         out.push_str(",\"r\":");
-        push_json_string(out, &imp.label);
+        push_json_string(out, imp.label);
     }
-    if let Some(b) = &imp.bucketing_key {
+    if let Some(b) = imp.bucketing_key {
         out.push_str(",\"b\":");
         push_json_string(out, b);
     }
-    if let Some(pt) = imp.pt {
+    if let Some(pt) = pt {
         out.push_str(",\"pt\":");
         push_js_u64(out, pt);
     }
-    if let Some(p) = &imp.properties {
+    if let Some(p) = imp.properties {
         out.push_str(",\"properties\":");
         push_json_string(out, p);
     }

@@ -16,7 +16,7 @@ mod unique_keys;
 
 pub use counts::{ImpressionCount, ImpressionCounts};
 pub use observer::{dedup_key, ImpressionObserver, DEFAULT_DEDUP_CACHE_SIZE};
-pub use strategy::Strategy;
+pub use strategy::{Decision, Strategy};
 pub use unique_keys::{FeatureKeys, UniqueKeys};
 
 /// The length of the de-duplication and counting window: one hour.
@@ -52,18 +52,40 @@ pub struct Impression {
     pub properties: Option<String>,
 }
 
-impl Impression {
+/// An impression borrowed from an evaluation, before anything is copied: the strategies decide
+/// on it, and only impressions that are queued (or go to the listener) become owned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImpressionRef<'a> {
+    /// The flag name.
+    pub feature: &'a str,
+    /// The matching key.
+    pub key_name: &'a str,
+    /// The final treatment.
+    pub treatment: &'a str,
+    /// When the evaluation happened, in ms since the epoch.
+    pub time: u64,
+    /// The bucketing key, only for keys given as `{matchingKey, bucketingKey}`.
+    pub bucketing_key: Option<&'a str>,
+    /// The final label.
+    pub label: &'a str,
+    /// The flag's change number.
+    pub change_number: Option<i64>,
+    /// The evaluation options' properties as JSON text.
+    pub properties: Option<&'a str>,
+}
+
+impl ImpressionRef<'_> {
     /// Whether the impression carries properties (JS truthiness of `impression.properties`).
     #[must_use]
     pub fn has_properties(&self) -> bool {
-        self.properties.as_deref().is_some_and(|p| !p.is_empty())
+        self.properties.is_some_and(|p| !p.is_empty())
     }
 
     /// A rough upper estimate of this impression's share of a `testImpressions/bulk` body, in
     /// bytes, used to bound queued data before it is serialized.
     #[must_use]
     pub fn estimated_json_len(&self) -> usize {
-        let props = self.properties.as_deref().map_or(0, |p| p.len().saturating_add(p.len() / 2).saturating_add(16));
+        let props = self.properties.map_or(0, |p| p.len().saturating_add(p.len() / 2).saturating_add(16));
         // {"k":,"t":,"m":,"c":,"r":,"b":,"pt":} with quotes and numbers ≈ 110 bytes; the flag name
         // is counted per impression (an over-estimate for grouped bodies).
         110usize
@@ -71,8 +93,54 @@ impl Impression {
             .saturating_add(self.key_name.len())
             .saturating_add(self.treatment.len())
             .saturating_add(self.label.len())
-            .saturating_add(self.bucketing_key.as_deref().map_or(0, str::len))
+            .saturating_add(self.bucketing_key.map_or(0, str::len))
             .saturating_add(props)
+    }
+
+    /// An owned impression with the previous time `pt`.
+    #[must_use]
+    pub fn to_impression(&self, pt: Option<u64>) -> Impression {
+        Impression {
+            feature: self.feature.to_owned(),
+            key_name: self.key_name.to_owned(),
+            treatment: self.treatment.to_owned(),
+            time: self.time,
+            bucketing_key: self.bucketing_key.map(str::to_owned),
+            label: self.label.to_owned(),
+            change_number: self.change_number,
+            pt,
+            properties: self.properties.map(str::to_owned),
+        }
+    }
+}
+
+impl Impression {
+    /// A borrowed view (without `pt`).
+    #[must_use]
+    pub fn as_ref(&self) -> ImpressionRef<'_> {
+        ImpressionRef {
+            feature: &self.feature,
+            key_name: &self.key_name,
+            treatment: &self.treatment,
+            time: self.time,
+            bucketing_key: self.bucketing_key.as_deref(),
+            label: &self.label,
+            change_number: self.change_number,
+            properties: self.properties.as_deref(),
+        }
+    }
+
+    /// Whether the impression carries properties (JS truthiness of `impression.properties`).
+    #[must_use]
+    pub fn has_properties(&self) -> bool {
+        self.as_ref().has_properties()
+    }
+
+    /// A rough upper estimate of this impression's share of a `testImpressions/bulk` body, in
+    /// bytes, used to bound queued data before it is serialized.
+    #[must_use]
+    pub fn estimated_json_len(&self) -> usize {
+        self.as_ref().estimated_json_len()
     }
 }
 

@@ -3,8 +3,8 @@
 //! time each was seen.
 
 use super::lru::{Lru, MAX_CAPACITY};
-use super::Impression;
-use crate::hash::murmur3_x86_128;
+use super::{Impression, ImpressionRef};
+use crate::hash::{murmur3_x86_128, Murmur3X86_128};
 use crate::wire;
 
 /// The server-side observer's capacity in JS: 500,000 impression hashes.
@@ -12,14 +12,14 @@ pub const DEFAULT_DEDUP_CACHE_SIZE: usize = 500_000;
 
 /// Appends the JS template-literal rendering of the de-duplication key of `imp`:
 /// `keyName:feature:treatment:label:changeNumber`, a missing change number as `undefined`.
-fn push_dedup_key(out: &mut String, imp: &Impression) {
-    out.push_str(&imp.key_name);
+fn push_dedup_key(out: &mut String, imp: &ImpressionRef<'_>) {
+    out.push_str(imp.key_name);
     out.push(':');
-    out.push_str(&imp.feature);
+    out.push_str(imp.feature);
     out.push(':');
-    out.push_str(&imp.treatment);
+    out.push_str(imp.treatment);
     out.push(':');
-    out.push_str(&imp.label);
+    out.push_str(imp.label);
     out.push(':');
     match imp.change_number {
         None => out.push_str("undefined"),
@@ -40,14 +40,47 @@ fn push_dedup_key(out: &mut String, imp: &Impression) {
 #[must_use]
 pub fn dedup_key(imp: &Impression) -> String {
     let mut s = String::new();
-    push_dedup_key(&mut s, imp);
+    push_dedup_key(&mut s, &imp.as_ref());
     s
 }
 
 /// MurmurHash3 x86_128 (seed 0) of a de-duplication key, as one 128-bit number: the words
 /// `h1..h4` big-endian, i.e. the number JS's 32-hex-digit `hash128` string spells.
-fn hash128(data: &[u8]) -> u128 {
-    let [h1, h2, h3, h4] = murmur3_x86_128(data, 0);
+/// MurmurHash3 x86_128 of the `dedup_key` string of `imp`, without allocating: the key is
+/// assembled on the stack (or, when longer than that buffer, hashed in pieces).
+fn dedup_hash(imp: &ImpressionRef<'_>) -> u128 {
+    let mut digits = itoa::Buffer::new();
+    let mut rendered = String::new();
+    let change_number: &str = match imp.change_number {
+        None => "undefined",
+        // Exactly representable in a JS number: its digits (JSON's rendering).
+        Some(c) if c.unsigned_abs() <= wire::MAX_SAFE_INTEGER => digits.format(c),
+        Some(c) => {
+            wire::push_js_i64(&mut rendered, c);
+            &rendered
+        }
+    };
+    let parts = [imp.key_name, ":", imp.feature, ":", imp.treatment, ":", imp.label, ":", change_number];
+    let mut stack = [0u8; 256];
+    let mut len = 0usize;
+    for part in parts {
+        let end = len.saturating_add(part.len());
+        match stack.get_mut(len..end) {
+            Some(dst) => dst.copy_from_slice(part.as_bytes()),
+            None => {
+                let mut h = Murmur3X86_128::new(0);
+                for part in parts {
+                    h.write(part.as_bytes());
+                }
+                return words_to_u128(h.finish());
+            }
+        }
+        len = end;
+    }
+    words_to_u128(murmur3_x86_128(stack.get(..len).unwrap_or_default(), 0))
+}
+
+fn words_to_u128([h1, h2, h3, h4]: [u32; 4]) -> u128 {
     (u128::from(h1) << 96) | (u128::from(h2) << 64) | (u128::from(h3) << 32) | u128::from(h4)
 }
 
@@ -55,8 +88,6 @@ fn hash128(data: &[u8]) -> u128 {
 #[derive(Debug, Clone)]
 pub struct ImpressionObserver {
     cache: Lru,
-    /// Reused buffer for the key string, so the hot path does not allocate.
-    buf: String,
 }
 
 impl Default for ImpressionObserver {
@@ -70,7 +101,7 @@ impl ImpressionObserver {
     /// capped at 2^30).
     #[must_use]
     pub fn new(capacity: usize) -> ImpressionObserver {
-        ImpressionObserver { cache: Lru::new(capacity.min(MAX_CAPACITY)), buf: String::with_capacity(128) }
+        ImpressionObserver { cache: Lru::new(capacity.min(MAX_CAPACITY)) }
     }
 
     /// The most impressions remembered.
@@ -93,15 +124,8 @@ impl ImpressionObserver {
 
     /// The previous time this impression (by key, flag, treatment, label and change number) was
     /// seen, if remembered; records `imp.time` as the latest (JS `testAndSet`).
-    pub fn test_and_set(&mut self, imp: &Impression) -> Option<u64> {
-        self.buf.clear();
-        push_dedup_key(&mut self.buf, imp);
-        let hash = hash128(self.buf.as_bytes());
-        // Keep the buffer from holding on to one huge key forever.
-        if self.buf.capacity() > 4096 {
-            self.buf = String::with_capacity(128);
-        }
-        self.cache.test_and_set(hash, imp.time)
+    pub fn test_and_set(&mut self, imp: &ImpressionRef<'_>) -> Option<u64> {
+        self.cache.test_and_set(dedup_hash(imp), imp.time)
     }
 }
 
@@ -138,20 +162,32 @@ mod tests {
     fn hash_is_the_js_hex_as_a_number() {
         let key = dedup_key(&imp(1));
         let hex = murmur3_x86_128_hex(key.as_bytes(), 0);
-        assert_eq!(format!("{:032x}", hash128(key.as_bytes())), hex);
+        assert_eq!(format!("{:032x}", words_to_u128(murmur3_x86_128(key.as_bytes(), 0))), hex);
+    }
+
+    #[test]
+    fn dedup_hash_equals_the_hash_of_the_key_string() {
+        let long = "k".repeat(400);
+        for (key, cn) in [("k", Some(1)), ("", None), (long.as_str(), Some(-5)), ("ü", Some(i64::MAX))] {
+            let mut i = imp(1);
+            i.key_name = key.to_owned();
+            i.change_number = cn;
+            let expected = words_to_u128(murmur3_x86_128(dedup_key(&i).as_bytes(), 0));
+            assert_eq!(dedup_hash(&i.as_ref()), expected, "{key:.10} {cn:?}");
+        }
     }
 
     #[test]
     fn test_and_set_returns_previous_time() {
         let mut o = ImpressionObserver::new(10);
-        assert_eq!(o.test_and_set(&imp(100)), None);
-        assert_eq!(o.test_and_set(&imp(200)), Some(100));
-        assert_eq!(o.test_and_set(&imp(300)), Some(200));
+        assert_eq!(o.test_and_set(&imp(100).as_ref()), None);
+        assert_eq!(o.test_and_set(&imp(200).as_ref()), Some(100));
+        assert_eq!(o.test_and_set(&imp(300).as_ref()), Some(200));
         let mut other = imp(400);
         other.treatment = "off".into();
-        assert_eq!(o.test_and_set(&other), None);
+        assert_eq!(o.test_and_set(&other.as_ref()), None);
         other.change_number = None;
-        assert_eq!(o.test_and_set(&other), None, "change number is part of the key");
+        assert_eq!(o.test_and_set(&other.as_ref()), None, "change number is part of the key");
         assert_eq!(o.len(), 3);
         assert_eq!(ImpressionObserver::new(0).capacity(), 1);
     }

@@ -2,7 +2,7 @@
 //! per impression, whether it is sent, and what is counted and tracked on the way.
 
 use super::{hour_start, ImpressionCounts, ImpressionObserver, ImpressionsMode, UniqueKeys};
-use crate::impressions::Impression;
+use crate::impressions::{Impression, ImpressionRef};
 
 /// The configured mode's strategy plus the NONE strategy that disabled impressions take.
 ///
@@ -49,34 +49,63 @@ impl Strategy {
         counts: &mut ImpressionCounts,
         unique_keys: &mut UniqueKeys,
     ) -> bool {
+        let decision = self.decide(&imp.as_ref(), disabled, now_ms, counts, unique_keys);
+        if decision.observed {
+            imp.pt = decision.pt;
+        }
+        decision.send
+    }
+
+    /// [`Strategy::process`] on a borrowed impression: nothing is copied, so an impression that
+    /// is only counted costs no allocation.
+    pub fn decide(
+        &mut self,
+        imp: &ImpressionRef<'_>,
+        disabled: bool,
+        now_ms: u64,
+        counts: &mut ImpressionCounts,
+        unique_keys: &mut UniqueKeys,
+    ) -> Decision {
         let mode = if disabled { ImpressionsMode::None } else { self.mode };
         match mode {
             ImpressionsMode::None => {
-                counts.track(&imp.feature, now_ms, 1);
-                unique_keys.track(&imp.key_name, &imp.feature);
-                false
+                counts.track(imp.feature, now_ms, 1);
+                unique_keys.track(imp.key_name, imp.feature);
+                Decision { send: false, pt: None, observed: false }
             }
             ImpressionsMode::Debug => {
-                if !imp.has_properties() {
-                    imp.pt = self.observer.test_and_set(imp);
+                if imp.has_properties() {
+                    return Decision { send: true, pt: None, observed: false };
                 }
-                true
+                Decision { send: true, pt: self.observer.test_and_set(imp), observed: true }
             }
             ImpressionsMode::Optimized => {
                 if imp.has_properties() {
-                    return true;
+                    return Decision { send: true, pt: None, observed: false };
                 }
-                imp.pt = self.observer.test_and_set(imp);
-                match imp.pt {
+                let pt = self.observer.test_and_set(imp);
+                let send = match pt {
                     Some(pt) if pt != 0 => {
-                        counts.track(&imp.feature, now_ms, 1);
+                        counts.track(imp.feature, now_ms, 1);
                         pt < hour_start(now_ms)
                     }
                     _ => true,
-                }
+                };
+                Decision { send, pt, observed: true }
             }
         }
     }
+}
+
+/// What a strategy decided for one impression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the impression is sent in `testImpressions/bulk`.
+    pub send: bool,
+    /// The previous time the observer had seen it.
+    pub pt: Option<u64>,
+    /// Whether the observer was consulted (so `pt` is meaningful).
+    pub observed: bool,
 }
 
 #[cfg(test)]

@@ -93,7 +93,9 @@ use std::mem;
 
 use crate::events::Event;
 use crate::http::{HttpOutcome, HttpRequest, Identity, RequestId, Urls};
-use crate::impressions::{Impression, ImpressionCounts, ImpressionObserver, ImpressionsMode, Strategy, UniqueKeys};
+use crate::impressions::{
+    Impression, ImpressionCounts, ImpressionObserver, ImpressionRef, ImpressionsMode, Strategy, UniqueKeys,
+};
 use crate::wire;
 
 mod config;
@@ -143,7 +145,8 @@ pub struct Recorder {
     strategy: Strategy,
     counts: ImpressionCounts,
     unique_keys: UniqueKeys,
-    impressions: Collected<Impression>,
+    /// Impressions to send, serialized as they are recorded.
+    impressions: wire::ImpressionsBody,
     events: Collected<Event>,
     /// The events' JS size estimates (for the 5 MiB trigger).
     events_js_size: usize,
@@ -160,6 +163,7 @@ impl Recorder {
     /// `identity`.
     pub fn new(config: RecorderConfig, urls: Urls, identity: Identity) -> Result<Recorder, ConfigError> {
         config.validate()?;
+        let labels_enabled = config.labels_enabled;
         if urls.events.trim().is_empty() {
             return Err(ConfigError::EmptyUrl { field: "events" });
         }
@@ -190,7 +194,7 @@ impl Recorder {
             strategy,
             counts: ImpressionCounts::new(),
             unique_keys: UniqueKeys::new(),
-            impressions: Collected::default(),
+            impressions: wire::ImpressionsBody::new(labels_enabled),
             events: Collected::default(),
             events_js_size: 0,
             listener: Collected::default(),
@@ -230,7 +234,7 @@ impl Recorder {
     /// How many items of `kind` are collected and their estimated bytes.
     fn collected(&self, kind: RecordKind) -> (u64, usize) {
         let (n, bytes) = match kind {
-            RecordKind::Impressions => (self.impressions.items.len(), self.impressions.bytes),
+            RecordKind::Impressions => (self.impressions.len(), self.impressions.byte_len()),
             RecordKind::ImpressionCounts => (self.counts.len(), self.counts.estimated_bytes()),
             RecordKind::UniqueKeys => (self.unique_keys.len(), self.unique_keys.estimated_bytes()),
             RecordKind::Events => (self.events.items.len(), self.events.bytes),
@@ -245,9 +249,15 @@ impl Recorder {
     /// through the mode's strategy (or NONE when disabled), and to the listener queue when one is
     /// configured. Posts that become due are handed out by the next [`Recorder::poll`].
     pub fn record_impressions(&mut self, batch: Vec<(Impression, bool)>, now_ms: u64) {
+        self.record_call(batch.iter().map(|(imp, disabled)| (imp.as_ref(), *disabled)), now_ms);
+    }
+
+    /// [`Recorder::record_impressions`] on borrowed impressions: only those that are queued (or
+    /// go to the listener) are copied, so an OPTIMIZED repeat allocates nothing.
+    pub fn record_call<'a>(&mut self, batch: impl IntoIterator<Item = (ImpressionRef<'a>, bool)>, now_ms: u64) {
         let was_empty = self.begin_call(now_ms);
         for (imp, disabled) in batch {
-            self.record_one(imp, disabled, now_ms);
+            self.record_one(&imp, disabled, now_ms);
         }
         self.end_impressions_call(was_empty, now_ms);
     }
@@ -255,9 +265,7 @@ impl Recorder {
     /// Records one impression: [`Recorder::record_impressions`] for a call that evaluated one
     /// flag, without building a list.
     pub fn record_impression(&mut self, impression: Impression, disabled: bool, now_ms: u64) {
-        let was_empty = self.begin_call(now_ms);
-        self.record_one(impression, disabled, now_ms);
-        self.end_impressions_call(was_empty, now_ms);
+        self.record_call([(impression.as_ref(), disabled)], now_ms);
     }
 
     /// Starts the periods on the first call and notes which kinds had nothing collected.
@@ -268,8 +276,8 @@ impl Recorder {
 
     fn end_impressions_call(&mut self, was_empty: [bool; 5], now: u64) {
         // JS checks the impressions queue once per call, after queuing the call's impressions.
-        if self.impressions.items.len() >= self.config.impressions_queue_size
-            || self.impressions.bytes >= self.config.max_batch_bytes
+        if self.impressions.len() >= self.config.impressions_queue_size
+            || self.impressions.byte_len() >= self.config.max_batch_bytes
         {
             self.seal(RecordKind::Impressions, now);
         }
@@ -281,9 +289,9 @@ impl Recorder {
         self.catch_up(was_empty, now);
     }
 
-    fn record_one(&mut self, mut imp: Impression, disabled: bool, now: u64) {
-        let send = self.strategy.process(&mut imp, disabled, now, &mut self.counts, &mut self.unique_keys);
-        if !send && !disabled && self.config.impressions_mode == ImpressionsMode::Optimized {
+    fn record_one(&mut self, imp: &ImpressionRef<'_>, disabled: bool, now: u64) {
+        let decision = self.strategy.decide(imp, disabled, now, &mut self.counts, &mut self.unique_keys);
+        if !decision.send && !disabled && self.config.impressions_mode == ImpressionsMode::Optimized {
             self.deduplicated = self.deduplicated.saturating_add(1);
         }
         if self.counts.len() >= self.config.counts_queue_size
@@ -297,17 +305,15 @@ impl Recorder {
             self.seal(RecordKind::UniqueKeys, now);
         }
         if let Some(per_post) = self.config.listener.as_ref().map(|l| l.per_post) {
-            let listener_copy = if send { imp.clone() } else { mem::take(&mut imp) };
-            self.collect_listener(listener_copy, per_post, now);
+            self.collect_listener(imp.to_impression(decision.pt), per_post, now);
         }
-        if send {
-            let bytes = imp.estimated_json_len();
-            if !self.impressions.items.is_empty()
-                && self.impressions.bytes.saturating_add(bytes) > self.config.max_batch_bytes
+        if decision.send {
+            if !self.impressions.is_empty()
+                && self.impressions.byte_len().saturating_add(imp.estimated_json_len()) > self.config.max_batch_bytes
             {
                 self.seal(RecordKind::Impressions, now);
             }
-            self.impressions.push(imp, bytes);
+            self.impressions.push(imp, decision.pt);
         }
     }
 
@@ -380,14 +386,13 @@ impl Recorder {
 
     /// Serializes what `kind` collected into batches, due at once.
     fn seal(&mut self, kind: RecordKind, now: u64) {
-        let labels = self.config.labels_enabled;
         let batches: Vec<(String, u64)> = match kind {
             RecordKind::Impressions => {
-                let items = self.impressions.take();
-                if items.is_empty() {
+                if self.impressions.is_empty() {
                     return;
                 }
-                vec![(wire::impressions_body(&items, labels), items.len() as u64)]
+                let n = self.impressions.len() as u64;
+                vec![(self.impressions.finish(), n)]
             }
             RecordKind::ImpressionCounts => {
                 let rows = self.counts.take();
