@@ -23,6 +23,12 @@
 //! # Ok::<(), split_edge::LoadError>(())
 //! ```
 //!
+//! Beyond evaluation, [`sdk::SplitEdge`] is what a host runs: evaluations that record
+//! impressions ([`impressions`], OPTIMIZED / DEBUG / NONE), `track` ([`events`]), delivery of
+//! both to Split in its bulk formats ([`wire`], [`recorder`], with retries inside hard memory
+//! bounds) and synchronization with Split's SDK API ([`sync`]). All of it is sans-I/O: requests
+//! come out as [`http::HttpRequest`] values, outcomes go back in, and time is passed in.
+//!
 //! The semantics, section by section, are in the project's `spec/split-semantics.md`; where the
 //! JS SDK throws or recurses without bound, split-edge answers (see the README's decisions).
 

@@ -53,7 +53,7 @@ pub struct SplitEdgeConfig {
     pub recorder: RecorderConfig,
     /// Which flags synchronization keeps (`bySet`, or names and prefixes).
     pub filter: FlagFilter,
-    /// Pages per change list and run timeout of synchronization.
+    /// The most pages synchronization fetches per change list in one run.
     pub max_sync_pages: u32,
 }
 

@@ -9,7 +9,7 @@
 //! * [`listener_body`]: the impression-listener webhook (a JS `Map`: plain first-seen order).
 //!
 //! The `*_request` functions wrap a body into an [`HttpRequest`] with the JS SDK's headers.
-//! [`stringify`] is `JSON.stringify` for JSON values: JS number formatting
+//! [`stringify()`] is `JSON.stringify` for JSON values: JS number formatting
 //! ([`crate::js::number_to_string`]: `1e+21`, `0` for `-0`, `1` for `1.0`) and JS key order
 //! ([`js_key_order`]). Nothing here panics.
 

@@ -3,7 +3,7 @@
 //! These types mirror the JSON exactly and stay as lenient as the JavaScript SDK is: fields the
 //! SDK tolerates as missing or `null` are `Option`s, and rule data whose type the SDK checks only
 //! at evaluation time is kept as raw [`serde_json::Value`]. Turning them into something the
-//! evaluator can run is the job of [`crate::compile`].
+//! evaluator can run is the job of [`crate::compiled`].
 
 mod changes;
 mod flag;
