@@ -25,8 +25,8 @@
 
 use std::fmt;
 
-use rustc_hash::FxHashMap;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 use crate::client::{Client, ClientConfig, EvaluationOptions, Evaluations, TreatmentResult};
 use crate::eval::Attributes;
@@ -99,9 +99,16 @@ pub struct SplitEdge {
     client: ClientConfig,
     recorder: Recorder,
     synchronizer: Synchronizer,
-    routes: FxHashMap<RequestId, Part>,
+    /// Which part made each request still awaiting its outcome, oldest first (bounded by
+    /// [`MAX_ROUTES`]).
+    routes: BTreeMap<RequestId, Part>,
     next_id: u64,
 }
+
+/// How many requests awaiting an outcome are remembered. Past it the oldest are forgotten (their
+/// outcomes are then ignored): a host that never reports cannot grow memory without bound, and
+/// the recorder still takes such posts as failed after its in-flight timeout.
+pub const MAX_ROUTES: usize = 4096;
 
 /// Why a [`SplitEdge`] could not be set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,7 +155,7 @@ impl SplitEdge {
             client,
             recorder,
             synchronizer: Synchronizer::new(sync),
-            routes: FxHashMap::default(),
+            routes: BTreeMap::new(),
             next_id: 1,
         })
     }
@@ -401,6 +408,9 @@ impl SplitEdge {
                 let id = RequestId(self.next_id);
                 self.next_id = self.next_id.wrapping_add(1);
                 self.routes.insert(id, part(r.id));
+                if self.routes.len() > MAX_ROUTES {
+                    self.routes.pop_first();
+                }
                 r.id = id;
                 r
             })

@@ -188,3 +188,18 @@ fn sync_and_delivery_share_one_id_space() {
     assert_eq!(e.sync_status().last_success_ms, Some(T0 + 3));
     assert!(matches!(e.on_outcome(posts[0].id, HttpOutcome::response(200, ""), T0 + 4), Progress::Delivery(_)));
 }
+
+#[test]
+fn requests_never_reported_do_not_grow_memory() {
+    let mut e = edge(ImpressionsMode::Debug);
+    let mut first = None;
+    for i in 0..(split_edge::sdk::MAX_ROUTES as u64 + 50) {
+        e.track(T0 + i, &Key::new("u1"), "user", "click", None, None).unwrap();
+        let posts = e.flush(T0 + i);
+        first.get_or_insert(posts[0].id);
+    }
+    assert_eq!(e.on_outcome(first.unwrap(), HttpOutcome::response(200, ""), T0), Progress::Ignored, "forgotten");
+    assert!(
+        e.recorder_stats().events.retained_bytes <= split_edge::recorder::RecorderConfig::default().max_retained_bytes
+    );
+}
