@@ -108,6 +108,9 @@ pub struct TreatmentWithConfig {
 /// Answers for several flags, in evaluation order.
 pub type Evaluations<'s> = Vec<(String, TreatmentResult<'s>)>;
 
+/// One traffic type's answers and the validated key they were evaluated for.
+pub(crate) type TrafficTypeEvaluations<'s, 'k> = (String, Evaluations<'s>, Option<ValidKey<'k>>);
+
 /// The client: evaluates flags of a snapshot.
 #[derive(Debug, Clone, Copy)]
 pub struct Client<'s> {
@@ -171,17 +174,20 @@ impl<'s> Client<'s> {
         attributes: Option<&Attributes>,
         options: &EvaluationOptions,
     ) -> Evaluations<'s> {
-        let names = validate::flag_names(flags, FLAG_NAMES);
-        match (validate::key(key), names) {
-            (Ok(key), Ok(names)) => self.evaluate_names(&key, names, attributes, options),
-            (_, Ok(names)) => names
-                .into_iter()
-                .map(|n| {
-                    let r = self.rejected(Some(&n));
-                    (n, r)
-                })
-                .collect(),
-            (_, Err(_)) => Vec::new(),
+        self.evaluate_flags_validated(key, flags, attributes, options).0
+    }
+
+    /// [`Client::evaluate_flags`], also giving the validated key when it was valid.
+    pub(crate) fn evaluate_flags_validated<'k, S: AsRef<str>>(
+        &self,
+        key: &'k Key,
+        flags: &[S],
+        attributes: Option<&Attributes>,
+        options: &EvaluationOptions,
+    ) -> (Evaluations<'s>, Option<ValidKey<'k>>) {
+        match (validate::key(key), validate::flag_names(flags, FLAG_NAMES)) {
+            (Ok(key), Ok(names)) => (self.evaluate_names(&key, names, attributes, options), Some(key)),
+            (_, names) => (self.rejected_all(names.unwrap_or_default()), None),
         }
     }
 
@@ -194,10 +200,21 @@ impl<'s> Client<'s> {
         attributes: Option<&Attributes>,
         options: &EvaluationOptions,
     ) -> Evaluations<'s> {
+        self.evaluate_flag_sets_validated(key, sets, attributes, options).0
+    }
+
+    /// [`Client::evaluate_flag_sets`], also giving the validated key when the inputs were valid.
+    pub(crate) fn evaluate_flag_sets_validated<'k, S: AsRef<str>>(
+        &self,
+        key: &'k Key,
+        sets: &[S],
+        attributes: Option<&Attributes>,
+        options: &EvaluationOptions,
+    ) -> (Evaluations<'s>, Option<ValidKey<'k>>) {
         let sets = validate::flag_sets(sets, &self.config.flag_set_filter, FLAG_SETS);
         match (validate::key(key), sets) {
-            (Ok(key), Ok(sets)) => self.evaluate_sets(&key, &sets, attributes, options),
-            _ => Vec::new(),
+            (Ok(key), Ok(sets)) => (self.evaluate_sets(&key, &sets, attributes, options), Some(key)),
+            _ => (Vec::new(), None),
         }
     }
 
@@ -209,12 +226,28 @@ impl<'s> Client<'s> {
         attributes: Option<&Attributes>,
         options: &EvaluationOptions,
     ) -> Vec<(String, Evaluations<'s>)> {
+        self.evaluate_by_traffic_types_validated(keys, attributes, options)
+            .into_iter()
+            .map(|(traffic_type, results, _)| (traffic_type, results))
+            .collect()
+    }
+
+    /// [`Client::evaluate_by_traffic_types`], also giving each entry's validated key.
+    pub(crate) fn evaluate_by_traffic_types_validated<'k>(
+        &self,
+        keys: &'k [(Key, String)],
+        attributes: Option<&Attributes>,
+        options: &EvaluationOptions,
+    ) -> Vec<TrafficTypeEvaluations<'s, 'k>> {
         keys.iter()
             .map(|(key, traffic_type)| {
                 let names = self.snapshot.flag_names_by_traffic_type(traffic_type);
-                let results =
-                    if names.is_empty() { Vec::new() } else { self.evaluate_flags(key, names, attributes, options) };
-                (traffic_type.clone(), results)
+                let (results, key) = if names.is_empty() {
+                    (Vec::new(), None)
+                } else {
+                    self.evaluate_flags_validated(key, names, attributes, options)
+                };
+                (traffic_type.clone(), results, key)
             })
             .collect()
     }
@@ -262,19 +295,23 @@ impl<'s> Client<'s> {
         attributes: Option<&Value>,
         options: &EvaluationOptions,
     ) -> Evaluations<'s> {
+        self.evaluate_flags_json_validated(key, flags, attributes, options).0
+    }
+
+    /// [`Client::evaluate_flags_json`], also giving the validated key when the inputs were valid.
+    pub(crate) fn evaluate_flags_json_validated<'k>(
+        &self,
+        key: Option<&'k Value>,
+        flags: Option<&Value>,
+        attributes: Option<&Value>,
+        options: &EvaluationOptions,
+    ) -> (Evaluations<'s>, Option<ValidKey<'k>>) {
         let key = validate::key_json(key);
         let names = validate::flag_names_json(flags, FLAG_NAMES);
         let attributes = validate::attributes_json(attributes);
         match (key, names, attributes) {
-            (Ok(key), Ok(names), Ok(attributes)) => self.evaluate_names(&key, names, attributes, options),
-            (_, Ok(names), _) => names
-                .into_iter()
-                .map(|n| {
-                    let r = self.rejected(Some(&n));
-                    (n, r)
-                })
-                .collect(),
-            (_, Err(_), _) => Vec::new(),
+            (Ok(key), Ok(names), Ok(attributes)) => (self.evaluate_names(&key, names, attributes, options), Some(key)),
+            (_, names, _) => (self.rejected_all(names.unwrap_or_default()), None),
         }
     }
 
@@ -286,6 +323,18 @@ impl<'s> Client<'s> {
         attributes: Option<&Value>,
         options: &EvaluationOptions,
     ) -> Evaluations<'s> {
+        self.evaluate_flag_sets_json_validated(key, sets, attributes, options).0
+    }
+
+    /// [`Client::evaluate_flag_sets_json`], also giving the validated key when the inputs were
+    /// valid.
+    pub(crate) fn evaluate_flag_sets_json_validated<'k>(
+        &self,
+        key: Option<&'k Value>,
+        sets: Option<&Value>,
+        attributes: Option<&Value>,
+        options: &EvaluationOptions,
+    ) -> (Evaluations<'s>, Option<ValidKey<'k>>) {
         let key = validate::key_json(key);
         let sets: Result<Vec<String>, ValidationError> = match sets {
             Some(Value::Array(items)) => {
@@ -296,8 +345,8 @@ impl<'s> Client<'s> {
         };
         let attributes = validate::attributes_json(attributes);
         match (key, sets, attributes) {
-            (Ok(key), Ok(sets), Ok(attributes)) => self.evaluate_sets(&key, &sets, attributes, options),
-            _ => Vec::new(),
+            (Ok(key), Ok(sets), Ok(attributes)) => (self.evaluate_sets(&key, &sets, attributes, options), Some(key)),
+            _ => (Vec::new(), None),
         }
     }
 
@@ -391,6 +440,17 @@ impl<'s> Client<'s> {
             impressions_disabled: false,
             decision: Decision::default(),
         }
+    }
+
+    /// The answers to a call whose key was rejected: each valid flag name gets its fallback.
+    fn rejected_all(&self, names: Vec<String>) -> Evaluations<'s> {
+        names
+            .into_iter()
+            .map(|n| {
+                let r = self.rejected(Some(&n));
+                (n, r)
+            })
+            .collect()
     }
 
     fn evaluate_names(

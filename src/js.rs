@@ -88,6 +88,23 @@ pub fn number_to_string(n: f64) -> String {
     buf.format(n).to_owned()
 }
 
+/// javascript-commons' lang `toString` helper for a number: [`number_to_string`], except that
+/// negative zero is `"-0"`. The SDK uses it for numeric keys and for string matchers' values.
+///
+/// ```
+/// use split_edge::js::lang_number_to_string;
+/// assert_eq!(lang_number_to_string(-0.0), "-0");
+/// assert_eq!(lang_number_to_string(12.0), "12");
+/// ```
+#[must_use]
+pub fn lang_number_to_string(n: f64) -> String {
+    if n == 0.0 && n.is_sign_negative() {
+        "-0".to_owned()
+    } else {
+        number_to_string(n)
+    }
+}
+
 /// The value of an ASCII digit in `radix` (2, 8, 10 or 16), if it is one.
 #[inline]
 fn digit_value(b: u8, radix: u32) -> Option<u32> {

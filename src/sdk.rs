@@ -38,7 +38,7 @@ use crate::manager::Manager;
 use crate::recorder::{ConfigError, DeliveryReport, Recorder, RecorderConfig, RecorderStats};
 use crate::snapshot::Snapshot;
 use crate::sync::{FlagFilter, Step, SyncConfig, SyncError, SyncStatus, Synchronizer};
-use crate::validate::{self, ValidKey};
+use crate::validate::ValidKey;
 
 /// How a [`SplitEdge`] is set up.
 #[derive(Debug, Clone)]
@@ -216,8 +216,9 @@ impl SplitEdge {
         attributes: Option<&Attributes>,
         options: &EvaluationOptions,
     ) -> Evaluations<'_> {
-        let results = Client::new(&self.snapshot, &self.client).evaluate_flags(key, flags, attributes, options);
-        record_all(&mut self.recorder, now_ms, validate::key(key).ok(), &results, options);
+        let (results, valid) =
+            Client::new(&self.snapshot, &self.client).evaluate_flags_validated(key, flags, attributes, options);
+        record_all(&mut self.recorder, now_ms, valid, &results, options);
         results
     }
 
@@ -230,8 +231,9 @@ impl SplitEdge {
         attributes: Option<&Attributes>,
         options: &EvaluationOptions,
     ) -> Evaluations<'_> {
-        let results = Client::new(&self.snapshot, &self.client).evaluate_flag_sets(key, sets, attributes, options);
-        record_all(&mut self.recorder, now_ms, validate::key(key).ok(), &results, options);
+        let (results, valid) =
+            Client::new(&self.snapshot, &self.client).evaluate_flag_sets_validated(key, sets, attributes, options);
+        record_all(&mut self.recorder, now_ms, valid, &results, options);
         results
     }
 
@@ -244,11 +246,14 @@ impl SplitEdge {
         attributes: Option<&Attributes>,
         options: &EvaluationOptions,
     ) -> Vec<(String, Evaluations<'_>)> {
-        let all = Client::new(&self.snapshot, &self.client).evaluate_by_traffic_types(keys, attributes, options);
-        for ((key, _), (_, results)) in keys.iter().zip(&all) {
-            record_all(&mut self.recorder, now_ms, validate::key(key).ok(), results, options);
-        }
-        all
+        let all =
+            Client::new(&self.snapshot, &self.client).evaluate_by_traffic_types_validated(keys, attributes, options);
+        all.into_iter()
+            .map(|(traffic_type, results, valid)| {
+                record_all(&mut self.recorder, now_ms, valid, &results, options);
+                (traffic_type, results)
+            })
+            .collect()
     }
 
     /// [`SplitEdge::get_treatment`] with inputs as a JavaScript caller or HTTP request gives them.
@@ -277,8 +282,9 @@ impl SplitEdge {
         attributes: Option<&Value>,
         options: &EvaluationOptions,
     ) -> Evaluations<'_> {
-        let results = Client::new(&self.snapshot, &self.client).evaluate_flags_json(key, flags, attributes, options);
-        record_all(&mut self.recorder, now_ms, validate::key_json(key).ok(), &results, options);
+        let (results, valid) =
+            Client::new(&self.snapshot, &self.client).evaluate_flags_json_validated(key, flags, attributes, options);
+        record_all(&mut self.recorder, now_ms, valid, &results, options);
         results
     }
 
@@ -291,8 +297,9 @@ impl SplitEdge {
         attributes: Option<&Value>,
         options: &EvaluationOptions,
     ) -> Evaluations<'_> {
-        let results = Client::new(&self.snapshot, &self.client).evaluate_flag_sets_json(key, sets, attributes, options);
-        record_all(&mut self.recorder, now_ms, validate::key_json(key).ok(), &results, options);
+        let (results, valid) =
+            Client::new(&self.snapshot, &self.client).evaluate_flag_sets_json_validated(key, sets, attributes, options);
+        record_all(&mut self.recorder, now_ms, valid, &results, options);
         results
     }
 

@@ -114,14 +114,7 @@ pub fn key_value<'a>(value: Option<&'a Value>, field: &str) -> Result<Cow<'a, st
     match value {
         None | Some(Value::Null) => Err(ValidationError::NullKey(field.to_owned())),
         Some(Value::String(s)) => key_string(s, field).map(Cow::Borrowed),
-        Some(Value::Number(n)) => {
-            let f = n.as_f64().unwrap_or(f64::NAN);
-            if f == 0.0 && f.is_sign_negative() {
-                Ok(Cow::Borrowed("-0"))
-            } else {
-                Ok(Cow::Owned(js::number_to_string(f)))
-            }
-        }
+        Some(Value::Number(n)) => Ok(Cow::Owned(js::lang_number_to_string(n.as_f64().unwrap_or(f64::NAN)))),
         Some(_) => Err(ValidationError::InvalidKey(field.to_owned())),
     }
 }

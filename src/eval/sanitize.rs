@@ -36,14 +36,7 @@ fn lang_to_string(v: &Value) -> Cow<'_, str> {
             let parts: Vec<&str> = items.iter().map(|i| i.as_str().unwrap_or("")).collect();
             Cow::Owned(parts.join(","))
         }
-        Value::Number(n) => {
-            let f = n.as_f64().unwrap_or(f64::NAN);
-            if f == 0.0 && f.is_sign_negative() {
-                Cow::Borrowed("-0")
-            } else {
-                Cow::Owned(js::number_to_string(f))
-            }
-        }
+        Value::Number(n) => Cow::Owned(js::lang_number_to_string(n.as_f64().unwrap_or(f64::NAN))),
         other => Cow::Owned(js::to_js_string(other)),
     }
 }

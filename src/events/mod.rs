@@ -380,9 +380,8 @@ pub fn track_json(
 fn key_conversion_warnings(key: Option<&Value>, warnings: &mut Vec<TrackWarning>) {
     let mut check = |v: Option<&Value>| {
         if let Some(Value::Number(n)) = v {
-            let f = n.as_f64().unwrap_or(f64::NAN);
-            // As the key itself: `-0` stays `-0` (JS's `toString` helper), else `String(n)`.
-            let key = if f == 0.0 && f.is_sign_negative() { "-0".to_owned() } else { js::number_to_string(f) };
+            // As the key itself (JS's `toString` helper).
+            let key = js::lang_number_to_string(n.as_f64().unwrap_or(f64::NAN));
             warnings.push(TrackWarning::KeyConverted { key });
         }
     };
