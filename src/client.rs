@@ -105,6 +105,17 @@ pub struct TreatmentWithConfig {
     pub config: Option<String>,
 }
 
+/// What a call evaluates: one flag, a list of flags, or the flags of a list of flag sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallTarget {
+    /// `getTreatment(s)WithConfig` of one flag name.
+    Flag,
+    /// `getTreatments(WithConfig)` of a list of flag names.
+    Flags,
+    /// `getTreatmentsByFlagSet(s)` of a list of flag sets.
+    FlagSets,
+}
+
 /// Answers for several flags, in evaluation order.
 pub type Evaluations<'s> = Vec<(String, TreatmentResult<'s>)>;
 
@@ -336,18 +347,42 @@ impl<'s> Client<'s> {
         options: &EvaluationOptions,
     ) -> (Evaluations<'s>, Option<ValidKey<'k>>) {
         let key = validate::key_json(key);
-        let sets: Result<Vec<String>, ValidationError> = match sets {
-            Some(Value::Array(items)) => {
-                let names: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-                validate::flag_sets(&names, &self.config.flag_set_filter, FLAG_SETS)
-            }
-            _ => Err(ValidationError::EmptyFlagSets(FLAG_SETS.to_owned())),
-        };
+        let sets = self.flag_sets_json(sets);
         let attributes = validate::attributes_json(attributes);
         match (key, sets, attributes) {
             (Ok(key), Ok(sets), Ok(attributes)) => (self.evaluate_sets(&key, &sets, attributes, options), Some(key)),
             _ => (Vec::new(), None),
         }
+    }
+
+    fn flag_sets_json(&self, sets: Option<&Value>) -> Result<Vec<String>, ValidationError> {
+        match sets {
+            Some(Value::Array(items)) => {
+                let names: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                validate::flag_sets(&names, &self.config.flag_set_filter, FLAG_SETS)
+            }
+            _ => Err(ValidationError::EmptyFlagSets(FLAG_SETS.to_owned())),
+        }
+    }
+
+    /// Why the `*_json` call of `target` with these inputs is rejected (empty when it is not), in
+    /// parameter order: what a host logs or answers with a 400 after a `control` answer.
+    pub fn validation_errors_json(
+        &self,
+        target: CallTarget,
+        key: Option<&Value>,
+        names: Option<&Value>,
+        attributes: Option<&Value>,
+    ) -> Vec<ValidationError> {
+        let names = match target {
+            CallTarget::Flag => validate::flag_name_json(names, FLAG_NAME).err(),
+            CallTarget::Flags => validate::flag_names_json(names, FLAG_NAMES).err(),
+            CallTarget::FlagSets => self.flag_sets_json(names).err(),
+        };
+        [validate::key_json(key).err(), names, validate::attributes_json(attributes).err()]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     // ----- the JS SDK's shapes ------------------------------------------------------------

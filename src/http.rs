@@ -90,7 +90,8 @@ impl Method {
 }
 
 /// Identifies a request the core handed out, so that its outcome can be reported back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub struct RequestId(pub u64);
 
 impl fmt::Display for RequestId {

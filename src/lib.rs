@@ -58,6 +58,7 @@ pub mod impressions;
 pub mod js;
 pub mod key;
 pub mod labels;
+pub mod localhost;
 pub mod manager;
 pub mod model;
 pub mod recorder;
@@ -70,7 +71,7 @@ pub mod validate;
 pub mod wire;
 
 pub use client::{
-    Client, ClientConfig, Decision, EvaluationOptions, Evaluations, TreatmentResult, TreatmentWithConfig,
+    CallTarget, Client, ClientConfig, Decision, EvaluationOptions, Evaluations, TreatmentResult, TreatmentWithConfig,
 };
 pub use error::LoadError;
 pub use eval::Attributes;

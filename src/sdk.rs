@@ -397,6 +397,18 @@ impl SplitEdge {
         }
     }
 
+    /// Turns the in-process impression capture on or off ([`Recorder::set_capture`]): for hosts
+    /// that hand every impression to a listener callback.
+    pub fn set_capture_impressions(&mut self, on: bool) {
+        self.recorder.set_capture(on);
+    }
+
+    /// The impressions recorded since the last call, when capture is on
+    /// ([`Recorder::take_captured`]).
+    pub fn take_captured_impressions(&mut self) -> Vec<crate::impressions::Impression> {
+        self.recorder.take_captured()
+    }
+
     /// Counters of the recorder (sent, retried, dropped, queued, per kind).
     pub fn recorder_stats(&self) -> RecorderStats {
         self.recorder.stats()

@@ -25,7 +25,8 @@ pub struct Segment {
 }
 
 /// What applying a `splitChanges` body did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SplitChangeSummary {
     /// Flags inserted or replaced.
     pub flags_upserted: usize,

@@ -434,7 +434,7 @@ fn network_error_then_success() {
         DeliveryResult::Retrying {
             attempts: 1,
             retry_at_ms: T0 + 5_100,
-            error: DeliveryError::Network("connection reset".into())
+            error: DeliveryError::Network { message: "connection reset".into() }
         }
     );
     assert_eq!(rec.next_due(), Some(T0 + 5_100));
@@ -447,7 +447,7 @@ fn network_error_then_success() {
     assert_eq!(rec.on_outcome(second[0].id, ok(), T0 + 5_200).result, DeliveryResult::Delivered);
     let s = rec.stats().events;
     assert_eq!((s.sent, s.queued, s.in_flight, s.requests, s.dropped.total()), (1, 0, 0, 2, 0));
-    assert_eq!(s.last_error.unwrap().error, DeliveryError::Network("connection reset".into()));
+    assert_eq!(s.last_error.unwrap().error, DeliveryError::Network { message: "connection reset".into() });
     assert_eq!(rec.on_outcome(second[0].id, ok(), T0 + 5_300).result, DeliveryResult::Unknown);
 }
 

@@ -230,7 +230,7 @@ impl Lane {
             }
             o if o.is_retryable() => {
                 let error = match o {
-                    HttpOutcome::NetworkError(e) => DeliveryError::Network(e),
+                    HttpOutcome::NetworkError(e) => DeliveryError::Network { message: e },
                     HttpOutcome::Response { status, body } => DeliveryError::Status { status, body },
                 };
                 self.fail(pos, error, now, policy)
@@ -241,7 +241,7 @@ impl Lane {
                 self.record_error(DeliveryError::Status { status, body: body.clone() }, now);
                 DeliveryResult::Rejected { status, body }
             }
-            HttpOutcome::NetworkError(e) => self.fail(pos, DeliveryError::Network(e), now, policy),
+            HttpOutcome::NetworkError(e) => self.fail(pos, DeliveryError::Network { message: e }, now, policy),
         };
         DeliveryReport { id, kind: Some(self.kind), items, result }
     }

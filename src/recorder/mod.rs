@@ -156,6 +156,8 @@ pub struct Recorder {
     next_id: u64,
     started: bool,
     deduplicated: u64,
+    /// Impressions kept for an in-process listener, when capturing (see [`Recorder::set_capture`]).
+    captured: Option<Vec<Impression>>,
 }
 
 impl Recorder {
@@ -202,6 +204,7 @@ impl Recorder {
             next_id: 0,
             started: false,
             deduplicated: 0,
+            captured: None,
         })
     }
 
@@ -268,6 +271,20 @@ impl Recorder {
         self.record_call([(impression.as_ref(), disabled)], now_ms);
     }
 
+    /// Turns the in-process capture on or off. While on, every recorded impression (whatever
+    /// the mode, de-duplicated or disabled, with its `pt`) is also kept for
+    /// [`Recorder::take_captured`]: a host with an impression listener callback (the JS SDK's
+    /// `impressionListener`) takes them after each call. Turning it off discards what was kept.
+    pub fn set_capture(&mut self, on: bool) {
+        self.captured = on.then(Vec::new);
+    }
+
+    /// The impressions captured since the last call (empty when capture is off). A host takes
+    /// them after every evaluation call, so they never pile up.
+    pub fn take_captured(&mut self) -> Vec<Impression> {
+        self.captured.as_mut().map(mem::take).unwrap_or_default()
+    }
+
     /// Starts the periods on the first call and notes which kinds had nothing collected.
     fn begin_call(&mut self, now: u64) -> [bool; 5] {
         self.start(now);
@@ -303,6 +320,9 @@ impl Recorder {
             || self.unique_keys.estimated_bytes() >= self.config.max_batch_bytes
         {
             self.seal(RecordKind::UniqueKeys, now);
+        }
+        if let Some(captured) = self.captured.as_mut() {
+            captured.push(imp.to_impression(decision.pt));
         }
         if let Some(per_post) = self.config.listener.as_ref().map(|l| l.per_post) {
             self.collect_listener(imp.to_impression(decision.pt), per_post, now);

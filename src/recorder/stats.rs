@@ -2,10 +2,13 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::http::RequestId;
 
 /// The kinds of data the recorder posts, each with its own queue, schedule and bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum RecordKind {
     /// `testImpressions/bulk`; items are impressions.
     Impressions,
@@ -60,10 +63,14 @@ impl fmt::Display for RecordKind {
 }
 
 /// Why a post failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum DeliveryError {
     /// The host reported no response (DNS, connection, TLS, its own timeout).
-    Network(String),
+    Network {
+        /// What the host said went wrong.
+        message: String,
+    },
     /// A non-2xx response, with its body.
     Status {
         /// The status code.
@@ -81,7 +88,7 @@ pub enum DeliveryError {
 impl fmt::Display for DeliveryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DeliveryError::Network(e) => write!(f, "network error: {e}"),
+            DeliveryError::Network { message } => write!(f, "network error: {message}"),
             DeliveryError::Status { status, body } if body.is_empty() => write!(f, "status {status}"),
             DeliveryError::Status { status, body } => write!(f, "status {status}: {body}"),
             DeliveryError::TimedOut { after_ms } => write!(f, "no outcome reported after {after_ms} ms"),
@@ -90,7 +97,8 @@ impl fmt::Display for DeliveryError {
 }
 
 /// Why a batch was dropped without being delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum DropReason {
     /// The kind's retained data exceeded `max_retained_bytes`; the oldest went first.
     BoundsExceeded,
@@ -99,7 +107,8 @@ pub enum DropReason {
 }
 
 /// What became of a reported outcome.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum DeliveryResult {
     /// A 2xx: the items are delivered.
     Delivered,
@@ -136,7 +145,8 @@ pub enum DeliveryResult {
 }
 
 /// The outcome of one request, as [`crate::recorder::Recorder::on_outcome`] reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DeliveryReport {
     /// The request.
     pub id: RequestId,
@@ -149,7 +159,8 @@ pub struct DeliveryReport {
 }
 
 /// Items dropped without being delivered, by reason.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DropCounts {
     /// Dropped to stay within `max_retained_bytes` (oldest first).
     pub bounds_exceeded: u64,
@@ -168,7 +179,8 @@ impl DropCounts {
 }
 
 /// The last failure of a kind and when it happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LastError {
     /// When the failure was reported (the `now_ms` of the call).
     pub at_ms: u64,
@@ -177,7 +189,8 @@ pub struct LastError {
 }
 
 /// One kind's figures. Items are impressions, count rows, keys or events (see [`RecordKind`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct KindStats {
     /// Items held and not in flight: collected, or in batches waiting to be posted or retried.
     pub queued: u64,
@@ -200,7 +213,8 @@ pub struct KindStats {
 }
 
 /// Every kind's figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RecorderStats {
     /// Impressions (`testImpressions/bulk`).
     pub impressions: KindStats,

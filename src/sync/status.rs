@@ -1,10 +1,13 @@
 //! What synchronization did: one run's report, and the running totals a host shows on a status page.
 
+use serde::Serialize;
+
 use super::error::SyncError;
 use super::urls::SpecVersion;
 
 /// What one run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RunReport {
     /// When it started (the `now_ms` given to `start`).
     pub started_ms: u64,
@@ -33,7 +36,8 @@ pub struct RunReport {
 }
 
 /// Requests made since the synchronizer was created.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RequestCounts {
     /// `splitChanges` requests.
     pub split_changes: u64,
@@ -44,7 +48,8 @@ pub struct RequestCounts {
 }
 
 /// The synchronizer's totals and latest state, for a host's status page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SyncStatus {
     /// Whether a run is waiting for outcomes.
     pub running: bool,
@@ -62,6 +67,7 @@ pub struct SyncStatus {
     pub last_success_ms: Option<u64>,
     /// The error of the last failed run (kept after later successes: compare `last_error_ms` with
     /// `last_success_ms`).
+    #[serde(serialize_with = "error_message")]
     pub last_error: Option<SyncError>,
     /// When the last failed run ended.
     pub last_error_ms: Option<u64>,
@@ -98,5 +104,13 @@ impl Default for SyncStatus {
             registered_segments: 0,
             spec_version: SpecVersion::V1_3,
         }
+    }
+}
+
+/// Serializes a run error as its message (what a status page shows).
+fn error_message<S: serde::Serializer>(error: &Option<SyncError>, serializer: S) -> Result<S::Ok, S::Error> {
+    match error {
+        Some(e) => serializer.collect_str(e),
+        None => serializer.serialize_none(),
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// The flag spec version asked of `splitChanges` (`s=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
 pub enum SpecVersion {
     /// Spec 1.3: `{"ff": ..., "rbs": ...}` bodies and `rbSince`.
     #[default]

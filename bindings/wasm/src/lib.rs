@@ -1,0 +1,395 @@
+//! wasm-bindgen bindings of split-edge: the engine behind the `split-edge` npm package.
+//!
+//! One class, [`Engine`], wraps the core's [`SplitEdge`] façade. The JS wrapper of the package
+//! (`npm/src/`) gives it the JS SDK's shape: it passes inputs as JSON text where they are
+//! untyped (keys, attribute objects, lists), turns requests into `fetch` calls and reports
+//! their outcomes back. Nothing here reads a clock or does I/O; times come in as `now`
+//! (milliseconds since the epoch, a JS number).
+//!
+//! Every entry point returns a value or throws a JS `Error`; none can trap: the core never
+//! panics on input, and bad JSON, settings or snapshots are errors with messages that name the
+//! problem. A rejected snapshot leaves the loaded data as it was.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+#![warn(missing_docs)]
+
+pub mod output;
+pub mod settings;
+
+use serde_json::Value;
+use split_edge::http::{HttpOutcome, RequestId};
+use split_edge::sdk::{Progress, SplitEdge};
+use split_edge::{Attributes, CallTarget, Client, EvaluationOptions};
+use wasm_bindgen::prelude::*;
+
+/// The `SplitSDKVersion` header this package sends.
+pub const SDK_VERSION: &str = concat!("javascript-split-edge-", env!("CARGO_PKG_VERSION"));
+
+/// Which client method a general [`Engine::evaluate`] call answers (the JS wrapper's numbering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Treatment,
+    TreatmentWithConfig,
+    Treatments,
+    TreatmentsWithConfig,
+    ByFlagSets,
+    WithConfigByFlagSets,
+}
+
+impl Method {
+    fn from_code(code: u32) -> Option<Method> {
+        Some(match code {
+            0 => Method::Treatment,
+            1 => Method::TreatmentWithConfig,
+            2 => Method::Treatments,
+            3 => Method::TreatmentsWithConfig,
+            4 => Method::ByFlagSets,
+            5 => Method::WithConfigByFlagSets,
+            _ => return None,
+        })
+    }
+
+    fn target(self) -> CallTarget {
+        match self {
+            Method::Treatment | Method::TreatmentWithConfig => CallTarget::Flag,
+            Method::Treatments | Method::TreatmentsWithConfig => CallTarget::Flags,
+            Method::ByFlagSets | Method::WithConfigByFlagSets => CallTarget::FlagSets,
+        }
+    }
+
+    fn with_config(self) -> bool {
+        matches!(self, Method::TreatmentWithConfig | Method::TreatmentsWithConfig | Method::WithConfigByFlagSets)
+    }
+}
+
+/// A JS time (ms since the epoch, maybe fractional or garbage) as the core's `u64`.
+fn now_ms(now: f64) -> u64 {
+    if now.is_finite() && now > 0.0 {
+        now.min(9.0e15) as u64
+    } else {
+        0
+    }
+}
+
+fn parse_json(text: &str, what: &str) -> Result<Value, JsError> {
+    serde_json::from_str(text).map_err(|e| JsError::new(&format!("{what} is not valid JSON: {e}")))
+}
+
+fn parse_optional(text: Option<String>, what: &str) -> Result<Option<Value>, JsError> {
+    text.map(|t| parse_json(&t, what)).transpose()
+}
+
+fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&format!("could not convert a result to JS: {e}")))
+}
+
+/// Evaluation options from the JS `options` argument (`{properties}`; `impressionsDisabled`).
+fn options_of(options: Option<&Value>) -> EvaluationOptions {
+    let Some(Value::Object(map)) = options else { return EvaluationOptions::default() };
+    EvaluationOptions {
+        impressions_disabled: map.get("impressionsDisabled").and_then(Value::as_bool).unwrap_or(false),
+        properties: match map.get("properties") {
+            Some(Value::Object(p)) => Some(p.clone()),
+            _ => None,
+        },
+    }
+}
+
+/// The split-edge engine: data, evaluation with impressions, events, delivery, synchronization.
+#[wasm_bindgen]
+pub struct Engine {
+    edge: SplitEdge,
+    /// Validation messages of the last rejected call, for the wrapper's logger.
+    errors: Vec<String>,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// An engine with `settings` (the JS SDK-shaped settings object as JSON text).
+    #[wasm_bindgen(constructor)]
+    pub fn new(settings: &str) -> Result<Engine, JsError> {
+        let settings = settings::parse(settings).map_err(|e| JsError::new(&e.to_string()))?;
+        let config = settings.into_config(SDK_VERSION).map_err(|e| JsError::new(&e.to_string()))?;
+        let edge = SplitEdge::new(config).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Engine { edge, errors: Vec::new() })
+    }
+
+    // ----- data -------------------------------------------------------------------------------
+
+    /// Applies a SplitChange body (either shape); returns what it changed. On error nothing is
+    /// applied.
+    #[wasm_bindgen(js_name = applySplitChanges)]
+    pub fn apply_split_changes(&mut self, json: &str) -> Result<JsValue, JsError> {
+        let summary = self.edge.snapshot_mut().apply_split_changes_json(json).map_err(load_error)?;
+        to_js(&summary)
+    }
+
+    /// Applies a SegmentChange body; returns the segment's change number.
+    #[wasm_bindgen(js_name = applySegmentChange)]
+    pub fn apply_segment_change(&mut self, json: &str) -> Result<f64, JsError> {
+        let till = self.edge.snapshot_mut().apply_segment_change_json(json).map_err(load_error)?;
+        Ok(till as f64)
+    }
+
+    /// Applies a large segment's key list (a SegmentChange body); returns its change number.
+    #[wasm_bindgen(js_name = applyLargeSegmentChange)]
+    pub fn apply_large_segment_change(&mut self, json: &str) -> Result<f64, JsError> {
+        let till = self.edge.snapshot_mut().apply_large_segment_change_json(json).map_err(load_error)?;
+        Ok(till as f64)
+    }
+
+    /// Localhost mode: replaces the flags with those of a YAML mock file (`document` is the
+    /// YAML parsed to JSON text); returns the names of the entries or lines that were ignored.
+    #[wasm_bindgen(js_name = loadLocalhostYaml)]
+    pub fn load_localhost_yaml(&mut self, document: &str, now: f64) -> Result<Vec<String>, JsError> {
+        let document = parse_json(document, "the YAML document")?;
+        let flags = split_edge::localhost::parse_yaml(&document).map_err(|e| JsError::new(&e.to_string()))?;
+        self.load_localhost(&flags, now)
+    }
+
+    /// Localhost mode: replaces the flags with those of a legacy `.split` file (`flag treatment`
+    /// lines); returns the lines that were ignored.
+    #[wasm_bindgen(js_name = loadLocalhostSplitFile)]
+    pub fn load_localhost_split_file(&mut self, text: &str, now: f64) -> Result<Vec<String>, JsError> {
+        let flags = split_edge::localhost::parse_split_file(text);
+        self.load_localhost(&flags, now)
+    }
+
+    /// Whether flag data was loaded (else answers are `control` with label `not ready`).
+    #[wasm_bindgen(js_name = isReady)]
+    pub fn is_ready(&self) -> bool {
+        self.edge.client().is_ready()
+    }
+
+    // ----- evaluation -------------------------------------------------------------------------
+
+    /// `getTreatment` for a string key and flag name (the fast path); `attributes` is the JSON
+    /// text of the attributes object, if any.
+    pub fn treatment(
+        &mut self,
+        now: f64,
+        key: &str,
+        flag: &str,
+        attributes: Option<String>,
+    ) -> Result<String, JsError> {
+        let attributes = parse_optional(attributes, "attributes")?;
+        let key_value = Value::String(key.to_owned());
+        let flag_value = Value::String(flag.to_owned());
+        let result = self.edge.get_treatment_json(
+            now_ms(now),
+            Some(&key_value),
+            Some(&flag_value),
+            attributes.as_ref(),
+            &EvaluationOptions::default(),
+        );
+        let rejected = result.label.is_none();
+        let treatment = result.treatment.into_owned();
+        if rejected {
+            self.note_errors(CallTarget::Flag, Some(&key_value), Some(&flag_value), attributes.as_ref());
+        }
+        Ok(treatment)
+    }
+
+    /// Any client evaluation method (`method`: 0 getTreatment, 1 getTreatmentWithConfig,
+    /// 2 getTreatments, 3 getTreatmentsWithConfig, 4 getTreatmentsByFlagSets, 5 the with-config
+    /// variant); `args` is `JSON.stringify([key, flagOrList, attributes, options])`. Returns the
+    /// answer as JSON text, in the JS SDK's shape.
+    pub fn evaluate(&mut self, now: f64, method: u32, args: &str) -> Result<String, JsError> {
+        let method = Method::from_code(method).ok_or_else(|| JsError::new("unknown evaluation method"))?;
+        let args = parse_json(args, "arguments")?;
+        let arg = |i: usize| args.get(i).filter(|v| !v.is_null());
+        let (key, names, attributes) = (arg(0), arg(1), arg(2));
+        let options = options_of(arg(3));
+        let now = now_ms(now);
+        let (out, rejected) = match method {
+            Method::Treatment | Method::TreatmentWithConfig => {
+                let r = self.edge.get_treatment_json(now, key, names, attributes, &options);
+                (output::single(&r, method.with_config()), r.label.is_none())
+            }
+            Method::Treatments | Method::TreatmentsWithConfig => {
+                let rs = self.edge.get_treatments_json(now, key, names, attributes, &options);
+                (output::many(&rs, method.with_config()), rs.iter().all(|(_, r)| r.label.is_none()))
+            }
+            Method::ByFlagSets | Method::WithConfigByFlagSets => {
+                let rs = self.edge.get_treatments_by_flag_sets_json(now, key, names, attributes, &options);
+                (output::many(&rs, method.with_config()), rs.is_empty())
+            }
+        };
+        if rejected {
+            self.note_errors(method.target(), key, names, attributes);
+        }
+        Ok(out)
+    }
+
+    /// The validation messages of the last rejected call since the last `takeErrors`, or
+    /// `undefined`.
+    #[wasm_bindgen(js_name = takeErrors)]
+    pub fn take_errors(&mut self) -> Option<Vec<String>> {
+        (!self.errors.is_empty()).then(|| std::mem::take(&mut self.errors))
+    }
+
+    /// How one flag was decided for a key: the answer, each condition and matcher's result and
+    /// the buckets. `key` is JSON text (a string or `{matchingKey, bucketingKey}`).
+    pub fn explain(&self, key: &str, flag: &str, attributes: Option<String>) -> Result<JsValue, JsError> {
+        let key_value = parse_json(key, "key")?;
+        let attributes = parse_optional(attributes, "attributes")?;
+        let client = self.edge.client();
+        let valid = split_edge::validate::key_json(Some(&key_value)).map_err(|e| JsError::new(&e.to_string()))?;
+        let attrs: Option<&Attributes> =
+            split_edge::validate::attributes_json(attributes.as_ref()).map_err(|e| JsError::new(&e.to_string()))?;
+        let explanation = client.explain(&valid.to_key(), flag, attrs);
+        to_js(&output::explanation(&explanation, flag))
+    }
+
+    // ----- events -----------------------------------------------------------------------------
+
+    /// `track`: `args` is `JSON.stringify([key, trafficType, eventType, value, properties])`.
+    /// Returns `{ok, errors, warnings}` (messages as the SDK logs them).
+    pub fn track(&mut self, now: f64, args: &str) -> Result<JsValue, JsError> {
+        let args = parse_json(args, "arguments")?;
+        let arg = |i: usize| args.get(i).filter(|v| !v.is_null());
+        let result = self.edge.track_json(now_ms(now), arg(0), arg(1), arg(2), arg(3), arg(4));
+        let (ok, errors, warnings) = match result {
+            Ok(warnings) => (true, Vec::new(), warnings.iter().map(ToString::to_string).collect()),
+            Err(rejected) => (
+                false,
+                rejected.errors.iter().map(ToString::to_string).collect(),
+                rejected.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ),
+        };
+        to_js(&serde_json::json!({ "ok": ok, "errors": errors, "warnings": warnings }))
+    }
+
+    // ----- manager ----------------------------------------------------------------------------
+
+    /// `manager.split(name)`: the flag's view, or `null`.
+    #[wasm_bindgen(js_name = splitView)]
+    pub fn split_view(&self, name: &str) -> Result<JsValue, JsError> {
+        to_js(&self.edge.manager().split(name))
+    }
+
+    /// `manager.splits()`.
+    #[wasm_bindgen(js_name = splitViews)]
+    pub fn split_views(&self) -> Result<JsValue, JsError> {
+        to_js(&self.edge.manager().splits())
+    }
+
+    /// `manager.names()`.
+    #[wasm_bindgen(js_name = splitNames)]
+    pub fn split_names(&self) -> Vec<String> {
+        self.edge.manager().names()
+    }
+
+    // ----- impressions for a listener ---------------------------------------------------------
+
+    /// Keeps every recorded impression for [`Engine::take_impressions`] (an impression listener).
+    #[wasm_bindgen(js_name = captureImpressions)]
+    pub fn capture_impressions(&mut self, on: bool) {
+        self.edge.set_capture_impressions(on);
+    }
+
+    /// The impressions recorded by the last calls, as JS SDK `ImpressionDTO` objects.
+    #[wasm_bindgen(js_name = takeImpressions)]
+    pub fn take_impressions(&mut self) -> Result<JsValue, JsError> {
+        let impressions = self.edge.take_captured_impressions();
+        to_js(&impressions.iter().map(output::impression).collect::<Vec<_>>())
+    }
+
+    // ----- delivery and synchronization --------------------------------------------------------
+
+    /// Posts due now (`[{id, method, url, headers, body}]`).
+    pub fn poll(&mut self, now: f64) -> Result<JsValue, JsError> {
+        let requests = self.edge.poll(now_ms(now));
+        to_js(&requests.iter().map(output::request).collect::<Vec<_>>())
+    }
+
+    /// Every queued post now.
+    pub fn flush(&mut self, now: f64) -> Result<JsValue, JsError> {
+        let requests = self.edge.flush(now_ms(now));
+        to_js(&requests.iter().map(output::request).collect::<Vec<_>>())
+    }
+
+    /// When `poll` has something to do next (ms since the epoch), if ever.
+    #[wasm_bindgen(js_name = nextDue)]
+    pub fn next_due(&self) -> Option<f64> {
+        self.edge.next_due().map(|t| t as f64)
+    }
+
+    /// Starts a synchronization run with Split's SDK API: the first requests to send.
+    #[wasm_bindgen(js_name = startSync)]
+    pub fn start_sync(&mut self, now: f64) -> Result<JsValue, JsError> {
+        let requests = self.edge.start_sync(now_ms(now)).map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&requests.iter().map(output::request).collect::<Vec<_>>())
+    }
+
+    /// Reports a response to request `id`; returns what it led to (`{type: 'delivery' | 'sync' |
+    /// 'syncFinished' | 'ignored', ...}`).
+    #[wasm_bindgen(js_name = onResponse)]
+    pub fn on_response(&mut self, id: f64, status: u16, body: String, now: f64) -> Result<JsValue, JsError> {
+        self.on_outcome(id, HttpOutcome::response(status, body), now)
+    }
+
+    /// Reports that request `id` got no response (`message` says why).
+    #[wasm_bindgen(js_name = onNetworkError)]
+    pub fn on_network_error(&mut self, id: f64, message: String, now: f64) -> Result<JsValue, JsError> {
+        self.on_outcome(id, HttpOutcome::NetworkError(message), now)
+    }
+
+    /// Delivery counters per kind (queued, sent, retried, dropped by reason, last error).
+    pub fn stats(&self) -> Result<JsValue, JsError> {
+        to_js(&self.edge.recorder_stats())
+    }
+
+    /// Synchronization status (runs, last error, change numbers).
+    #[wasm_bindgen(js_name = syncStatus)]
+    pub fn sync_status(&self) -> Result<JsValue, JsError> {
+        to_js(self.edge.sync_status())
+    }
+}
+
+impl Engine {
+    fn on_outcome(&mut self, id: f64, outcome: HttpOutcome, now: f64) -> Result<JsValue, JsError> {
+        let id = RequestId(now_ms(id));
+        let progress = self.edge.on_outcome(id, outcome, now_ms(now));
+        to_js(&match progress {
+            Progress::Delivery(report) => serde_json::json!({ "type": "delivery", "report": report }),
+            Progress::Sync(requests) => serde_json::json!({
+                "type": "sync",
+                "requests": requests.iter().map(output::request).collect::<Vec<_>>(),
+            }),
+            Progress::SyncFinished(Ok(())) => serde_json::json!({ "type": "syncFinished", "ok": true }),
+            Progress::SyncFinished(Err(e)) => serde_json::json!({
+                "type": "syncFinished", "ok": false, "error": e.to_string(), "fatal": e.is_fatal(),
+            }),
+            Progress::Ignored => serde_json::json!({ "type": "ignored" }),
+        })
+    }
+
+    fn load_localhost(
+        &mut self,
+        flags: &split_edge::localhost::LocalhostFlags,
+        now: f64,
+    ) -> Result<Vec<String>, JsError> {
+        let change_number = i64::try_from(now_ms(now)).unwrap_or(i64::MAX);
+        flags.load_into(self.edge.snapshot_mut(), change_number).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(flags.ignored.iter().map(ToString::to_string).collect())
+    }
+
+    fn note_errors(
+        &mut self,
+        target: CallTarget,
+        key: Option<&Value>,
+        names: Option<&Value>,
+        attributes: Option<&Value>,
+    ) {
+        let client: Client<'_> = self.edge.client();
+        self.errors =
+            client.validation_errors_json(target, key, names, attributes).iter().map(ToString::to_string).collect();
+    }
+}
+
+fn load_error(e: split_edge::LoadError) -> JsError {
+    JsError::new(&e.to_string())
+}

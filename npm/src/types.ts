@@ -1,0 +1,345 @@
+/**
+ * Public types of split-edge, shaped like `@splitsoftware/splitio`'s so code can move over.
+ * @packageDocumentation
+ */
+
+/** A key object: the matching key and the key used for bucketing. */
+export interface SplitKeyObject {
+  matchingKey: string;
+  bucketingKey: string;
+}
+
+/** A key: a string, or `{matchingKey, bucketingKey}`. */
+export type SplitKey = string | SplitKeyObject;
+
+/** An attribute value: what Split's matchers read. */
+export type AttributeType = string | number | boolean | Array<string | number>;
+
+/** Attributes of a key for one evaluation. */
+export type Attributes = Record<string, AttributeType>;
+
+/** Event or impression properties. */
+export type Properties = Record<string, string | number | boolean | null>;
+
+/** Per-call evaluation options. */
+export interface EvaluationOptions {
+  /** Properties attached to this call's impressions. */
+  properties?: Properties;
+}
+
+/** A treatment with its configuration (a JSON string) or `null`. */
+export interface TreatmentWithConfig {
+  treatment: string;
+  config: string | null;
+}
+
+/** Treatments by flag name. */
+export type Treatments = Record<string, string>;
+
+/** Treatments with config by flag name. */
+export type TreatmentsWithConfig = Record<string, TreatmentWithConfig>;
+
+/** A prerequisite of a flag, as the manager shows it. */
+export interface PrerequisiteView {
+  flagName: string;
+  treatments: string[];
+}
+
+/** A flag as the manager shows it (JS SDK `SplitView`). */
+export interface SplitView {
+  name: string;
+  trafficType: string | null;
+  killed: boolean | null;
+  changeNumber: number;
+  treatments: string[];
+  configs: Record<string, string | null>;
+  sets: string[];
+  defaultTreatment: string | null;
+  impressionsDisabled: boolean;
+  prerequisites: PrerequisiteView[];
+}
+
+/** An impression (JS SDK `ImpressionDTO`). */
+export interface ImpressionDTO {
+  feature: string;
+  keyName: string;
+  treatment: string;
+  time: number;
+  bucketingKey?: string;
+  label: string;
+  changeNumber: number | null;
+  pt?: number;
+  properties?: string;
+}
+
+/** What an impression listener receives (JS SDK `ImpressionData`). */
+export interface ImpressionData {
+  impression: ImpressionDTO;
+  attributes?: Attributes;
+  ip: string | false;
+  hostname: string | false;
+  sdkLanguageVersion: string;
+}
+
+/** An impression listener (JS SDK `IImpressionListener`). */
+export interface ImpressionListener {
+  logImpression(data: ImpressionData): void;
+}
+
+/** How one matcher of a condition decided. */
+export interface MatcherTrace {
+  matcherType: string;
+  attribute: string | null;
+  negate: boolean;
+  matched: boolean;
+}
+
+/** How one condition decided. */
+export interface ConditionTrace {
+  index: number;
+  label: string;
+  rollout: boolean;
+  matched: boolean;
+  matchers: MatcherTrace[];
+}
+
+/** How a treatment was decided: the answer, every condition tried and the buckets. */
+export interface Explanation {
+  flag: string;
+  treatment: string;
+  label: string | null;
+  config: string | null;
+  changeNumber: number | null;
+  conditionIndex: number | null;
+  trafficBucket: number | null;
+  partitionBucket: number | null;
+  conditions: ConditionTrace[];
+}
+
+/** A `sync.splitFilters` entry. */
+export interface SplitFilter {
+  type: 'bySet' | 'byName' | 'byPrefix';
+  values: string[];
+}
+
+/** A fallback treatment: a treatment, or a treatment with config. */
+export type FallbackTreatment = string | { treatment: string; config?: string | null };
+
+/** A SplitChange body (`/splitChanges`), in either shape; kept loose on purpose. */
+export interface SplitChangeBody {
+  ff?: { d: object[]; s?: number; t: number };
+  rbs?: { d: object[]; s?: number; t: number };
+  splits?: object[];
+  since?: number;
+  till?: number;
+}
+
+/** A SegmentChange body (`/segmentChanges/{name}`). */
+export interface SegmentChangeBody {
+  name: string;
+  added: string[];
+  removed: string[];
+  since?: number;
+  till: number;
+}
+
+/** Log levels of the logger. */
+export type LogLevel = 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
+
+/** A logger: receives every message at or above the configured level. */
+export type Logger = (level: LogLevel, message: string) => void;
+
+/** The `fetch` the package uses (the global one by default). */
+export type FetchFunction = (url: string, init: { method: string; headers: Array<[string, string]>; body?: string }) => Promise<{
+  status: number;
+  text(): Promise<string>;
+}>;
+
+/** Settings, shaped like the JS SDK's. */
+export interface Settings {
+  core?: {
+    /** The server-side SDK key; `'localhost'` for localhost mode. */
+    authorizationKey?: string;
+    /** Whether impressions carry labels (default `true`). */
+    labelsEnabled?: boolean;
+  };
+  /** Rollout data to start with (no network needed). */
+  data?: {
+    splitChanges?: SplitChangeBody | string;
+    segmentChanges?: Array<SegmentChangeBody | string>;
+    largeSegmentChanges?: Array<SegmentChangeBody | string>;
+  };
+  /** Localhost mode (Node): a `.yaml`/`.yml` or `.split` mock file, or a SplitChange `.json` file. */
+  features?: string;
+  /** Localhost mode (Node): a directory of SegmentChange `.json` files (with a `.json` `features`). */
+  segmentsDirectory?: string;
+  urls?: { sdk?: string; events?: string; telemetry?: string };
+  sync?: {
+    impressionsMode?: 'OPTIMIZED' | 'DEBUG' | 'NONE' | 'optimized' | 'debug' | 'none';
+    splitFilters?: SplitFilter[];
+    /** Whether to synchronize with Split and post on a schedule (default: true with a real SDK key). */
+    enabled?: boolean;
+  };
+  scheduler?: {
+    featuresRefreshRate?: number;
+    impressionsRefreshRate?: number;
+    impressionsQueueSize?: number;
+    eventsPushRate?: number;
+    eventsQueueSize?: number;
+    impressionCountsRefreshRate?: number;
+    uniqueKeysRefreshRate?: number;
+  };
+  /** split-edge's delivery bounds (retries and memory per kind). */
+  delivery?: {
+    maxAttempts?: number;
+    backoffBaseMs?: number;
+    backoffMaxMs?: number;
+    maxRetainedBytes?: number;
+    dedupCacheSize?: number;
+  };
+  fallbackTreatments?: {
+    global?: FallbackTreatment;
+    byFlag?: Record<string, FallbackTreatment>;
+  };
+  impressionListener?: ImpressionListener;
+  /** `true` logs errors and warnings to the console; a level logs from that level up. */
+  debug?: boolean | LogLevel;
+  /** Where log lines go (default: `console`). */
+  logger?: Logger;
+  /** The `fetch` to use for Split's APIs. */
+  fetch?: FetchFunction;
+}
+
+/** What applying a SplitChange body changed. */
+export interface SplitChangeSummary {
+  flagsUpserted: number;
+  flagsRemoved: number;
+  ruleBasedSegmentsUpserted: number;
+  ruleBasedSegmentsRemoved: number;
+  flagsChangeNumber: number;
+  ruleBasedSegmentsChangeNumber: number;
+}
+
+/** Why a post failed. */
+export type DeliveryError =
+  | { type: 'network'; message: string }
+  | { type: 'status'; status: number; body: string }
+  | { type: 'timedOut'; afterMs: number };
+
+/** What became of one post. */
+export type DeliveryResult =
+  | { result: 'delivered' }
+  | { result: 'retrying'; attempts: number; retryAtMs: number; error: DeliveryError }
+  | { result: 'dropped'; reason: 'boundsExceeded' | 'attemptsExhausted'; attempts: number; error: DeliveryError }
+  | { result: 'rejected'; status: number; body: string }
+  | { result: 'unknown' };
+
+/** The kinds of data posted to Split. */
+export type RecordKind = 'impressions' | 'impressionCounts' | 'uniqueKeys' | 'events' | 'listener';
+
+/** One post's outcome. */
+export interface DeliveryReport {
+  id: number;
+  kind: RecordKind | null;
+  items: number;
+  result: DeliveryResult;
+}
+
+/** What a `flush()` sent and what became of it. */
+export interface FlushReport {
+  /** One report per post. */
+  posts: DeliveryReport[];
+  /** Items delivered. */
+  sent: number;
+  /** Items kept for a retry. */
+  retrying: number;
+  /** Items dropped (bounds or attempts exhausted). */
+  dropped: number;
+  /** Items rejected by Split (a 4xx that retrying cannot fix). */
+  rejected: number;
+}
+
+/** Counters of one kind. */
+export interface KindStats {
+  queued: number;
+  retrying: number;
+  inFlight: number;
+  sent: number;
+  retried: number;
+  dropped: { boundsExceeded: number; attemptsExhausted: number; rejected: number };
+  retainedBytes: number;
+  requests: number;
+  lastError: { atMs: number; error: DeliveryError } | null;
+}
+
+/** Delivery counters per kind. */
+export interface DeliveryStats {
+  impressions: KindStats;
+  impressionCounts: KindStats;
+  uniqueKeys: KindStats;
+  events: KindStats;
+  listener: KindStats;
+  deduplicated: number;
+}
+
+/** What a `sync()` did. */
+export interface SyncResult {
+  ok: boolean;
+  /** Why it failed. */
+  error?: string;
+  /** Whether retrying cannot fix it (a rejected SDK key, a wrong URL). */
+  fatal?: boolean;
+  /** Requests made. */
+  requests: number;
+}
+
+/** A client: evaluations and events (JS SDK `SplitIO.IClient`, server-side signatures). */
+export interface SplitEdgeClient {
+  getTreatment(key: SplitKey, featureFlagName: string, attributes?: Attributes, options?: EvaluationOptions): string;
+  getTreatmentWithConfig(key: SplitKey, featureFlagName: string, attributes?: Attributes, options?: EvaluationOptions): TreatmentWithConfig;
+  getTreatments(key: SplitKey, featureFlagNames: string[], attributes?: Attributes, options?: EvaluationOptions): Treatments;
+  getTreatmentsWithConfig(key: SplitKey, featureFlagNames: string[], attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig;
+  getTreatmentsByFlagSet(key: SplitKey, flagSet: string, attributes?: Attributes, options?: EvaluationOptions): Treatments;
+  getTreatmentsByFlagSets(key: SplitKey, flagSets: string[], attributes?: Attributes, options?: EvaluationOptions): Treatments;
+  getTreatmentsWithConfigByFlagSet(key: SplitKey, flagSet: string, attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig;
+  getTreatmentsWithConfigByFlagSets(key: SplitKey, flagSets: string[], attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig;
+  /** Queues an event; `false` when the input is invalid (the reasons are logged). */
+  track(key: SplitKey, trafficType: string, eventType: string, value?: number | null, properties?: Properties | null): boolean;
+  /** How a treatment is decided for a key: every condition and matcher, and the buckets. */
+  explain(key: SplitKey, featureFlagName: string, attributes?: Attributes): Explanation;
+  /** Resolves when the first data is loaded (at once when data was given). */
+  ready(): Promise<void>;
+  /** Posts every queued impression, count, unique key and event now. */
+  flush(): Promise<FlushReport>;
+  /** Flushes and stops every timer. */
+  destroy(): Promise<void>;
+}
+
+/** The manager (JS SDK `SplitIO.IManager`). */
+export interface SplitEdgeManager {
+  split(featureFlagName: string): SplitView | null;
+  splits(): SplitView[];
+  names(): string[];
+}
+
+/** A split-edge instance: one engine, its client and manager, data updates and delivery. */
+export interface SplitEdgeFactory {
+  client(): SplitEdgeClient;
+  manager(): SplitEdgeManager;
+  /** Applies a SplitChange body; throws (keeping the previous data) when it is malformed. */
+  updateSplitChanges(body: SplitChangeBody | string): SplitChangeSummary;
+  /** Applies SegmentChange bodies; throws (keeping the previous data) when one is malformed. */
+  updateSegmentChanges(...bodies: Array<SegmentChangeBody | string>): void;
+  /** Applies large-segment key lists (SegmentChange bodies). */
+  updateLargeSegmentChanges(...bodies: Array<SegmentChangeBody | string>): void;
+  /** Pulls changes from Split's SDK API (since/till loop, segments) with `fetch`. */
+  sync(): Promise<SyncResult>;
+  /** Posts everything queued now. */
+  flush(): Promise<FlushReport>;
+  /** Delivery counters. */
+  stats(): DeliveryStats;
+  /** Flushes and stops every timer. */
+  destroy(): Promise<void>;
+  /** The package's `SplitSDKVersion`. */
+  readonly version: string;
+}
