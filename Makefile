@@ -8,7 +8,10 @@ KEY ?= alice
 ATTRS ?= {"plan":"pro","app_version":"2.3.1","email":"alice@split.io","purchases":1500}
 DIFF_SEEDS ?= 1,2,3,4,5,6
 
-.PHONY: run test bench setup-rust setup-node test-rust test-wasm test-differential lint
+.PHONY: run test bench bench-npm npm setup-rust setup-wasm setup-node setup-chromium test-rust test-wasm test-differential test-npm lint
+
+# wasm-bindgen-cli must equal the wasm-bindgen version in Cargo.lock exactly.
+WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
 
 ## Evaluates the demo snapshot for a key (KEY=..., ATTRS='{...}') and prints treatments and labels.
 run: setup-rust
@@ -16,13 +19,32 @@ run: setup-rust
 	@echo
 	@echo "Try another key: make run KEY=bob ATTRS='{\"plan\":\"free\"}'"
 
-## Runs every test: Rust unit/integration/conformance tests, the wasm build, the differential test.
-test: setup-rust setup-node lint test-rust test-wasm test-differential
+## Runs every test: Rust unit/integration/conformance tests, the wasm build, the differential test,
+## the npm package (Node tests, conformance through wasm in Node and headless Chromium).
+test: setup-rust setup-node lint test-rust test-wasm test-differential test-npm
 	@echo "make test: all suites passed"
 
 setup-rust:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (rustup)"; exit 1; }
 	@rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+## wasm-bindgen-cli at Cargo.lock's version (from crates.io; ~3 min the first time).
+setup-wasm: setup-rust
+	@if [ "$$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$(WASM_BINDGEN_VERSION)" ]; then \
+		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+		$(CARGO) install --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked; \
+	fi
+
+## Debian's chromium, for the browser conformance run.
+setup-chromium:
+	@command -v chromium >/dev/null || { \
+		echo "installing chromium (apt)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## Builds the npm package into npm/dist (prints each .wasm's size raw and gzipped).
+npm: setup-wasm setup-node
+	node npm/scripts/build.mjs
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -32,10 +54,10 @@ setup-node: node_modules/.installed
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --quiet --lib --examples --tests --benches -- -D warnings
+	$(CARGO) clippy --quiet --workspace --lib --examples --tests --benches -- -D warnings
 
 test-rust:
-	$(CARGO) test
+	$(CARGO) test --workspace
 	$(CARGO) bench --no-run --quiet
 
 test-wasm:
@@ -47,6 +69,15 @@ test-differential: setup-node
 	node tests/differential/oracle.mjs --check
 	node tests/differential/run.mjs --seeds $(DIFF_SEEDS)
 
+test-npm: npm setup-chromium
+	node --test tests/npm/
+	node tests/conformance.mjs --check
+	node tests/browser/conformance.mjs --check
+
 ## Benchmarks (numbers, not pass/fail): evaluations per second and snapshot load time/memory.
 bench:
 	$(CARGO) bench --bench evaluate
+
+## The npm package against the official JS SDK on the clean corpus (evaluations per second, ratio).
+bench-npm: npm
+	node npm/bench/compare.mjs

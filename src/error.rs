@@ -67,8 +67,8 @@ pub enum LoadError {
 }
 
 impl LoadError {
-    pub(crate) fn body(what: &'static str, e: &serde_path_to_error::Error<serde_json::Error>) -> LoadError {
-        LoadError::Body { what, path: e.path().to_string(), message: e.inner().to_string() }
+    pub(crate) fn body(what: &'static str, json: &str, e: &serde_json::Error) -> LoadError {
+        LoadError::Body { what, path: crate::model::json_path::error_path(json, e), message: e.to_string() }
     }
 }
 

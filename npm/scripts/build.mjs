@@ -65,7 +65,7 @@ writeFileSync(join(dist, 'wasm-node', 'package.json'), '{ "type": "commonjs" }\n
 
 // 4. The TypeScript API: ES modules with declarations, and CommonJS.
 run(bin('tsc'), ['-p', join(pkg, 'tsconfig.json'), '--module', 'ES2020', '--moduleResolution', 'bundler', '--outDir', join(dist, 'esm')]);
-run(bin('tsc'), ['-p', join(pkg, 'tsconfig.json'), '--module', 'CommonJS', '--moduleResolution', 'node10', '--declaration', 'false', '--outDir', join(dist, 'cjs')]);
+run(bin('tsc'), ['-p', join(pkg, 'tsconfig.json'), '--module', 'CommonJS', '--moduleResolution', 'node10', '--outDir', join(dist, 'cjs')]);
 writeFileSync(join(dist, 'cjs', 'package.json'), '{ "type": "commonjs" }\n');
 
 // 5. Entries.

@@ -22,6 +22,7 @@ import type {
   SplitEdgeFactory,
   SplitEdgeManager,
   SplitKey,
+  SplitKeyObject,
   SplitView,
   SyncResult,
   TreatmentWithConfig,
@@ -53,7 +54,10 @@ export interface RawEngine {
   loadLocalhostYaml(document: string, now: number): string[];
   loadLocalhostSplitFile(text: string, now: number): string[];
   isReady(): boolean;
-  treatment(now: number, key: string, flag: string, attributes?: string): string;
+  scratch(len: number): number;
+  treatmentFast(now: number, keyLen: number, flagLen: number, attributesLen: number): number;
+  treatmentName(id: number): string | undefined;
+  lastTreatment(): string;
   evaluate(now: number, method: number, args: string): string;
   takeErrors(): string[] | undefined;
   explain(key: string, flag: string, attributes?: string): Explanation;
@@ -75,7 +79,70 @@ export interface RawEngine {
 
 /** The wasm glue: a constructor of engines. */
 export interface Glue {
-  Engine: new (settings: string) => RawEngine;
+  Engine: { new (settings: string): RawEngine; memory(): WebAssembly.Memory };
+}
+
+/** `treatmentFast`'s answer when the treatment has no id. */
+const NOT_INTERNED = 0xffffffff;
+/** `treatmentFast`'s marker for "no attributes". */
+const NO_ATTRIBUTES = 0xffffffff;
+
+const encoder = new TextEncoder();
+
+/**
+ * The fast path's input channel: strings are written straight into a scratch buffer in wasm
+ * memory (no allocation or copy per argument), and treatments come back as ids of strings
+ * decoded once.
+ */
+class FastPath {
+  private view: Uint8Array | undefined;
+  private ptr = 0;
+  private capacity = 0;
+  private readonly names: string[] = [];
+
+  constructor(private readonly engine: RawEngine, private readonly memory: WebAssembly.Memory) {}
+
+  private reserve(len: number): Uint8Array {
+    if (len > this.capacity) {
+      this.capacity = Math.max(len, 1024);
+      this.ptr = this.engine.scratch(this.capacity);
+      this.view = undefined;
+    }
+    let view = this.view;
+    if (view === undefined || view.buffer !== this.memory.buffer) {
+      view = new Uint8Array(this.memory.buffer, this.ptr, this.capacity);
+      this.view = view;
+    }
+    return view;
+  }
+
+  /** Writes `s` at `at`; returns the bytes written. */
+  private static write(view: Uint8Array, at: number, s: string): number {
+    const n = s.length;
+    if (n > 48) return encoder.encodeInto(s, view.subarray(at)).written;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) return i + encoder.encodeInto(s.slice(i), view.subarray(at + i)).written;
+      view[at + i] = c;
+    }
+    return n;
+  }
+
+  treatment(now: number, key: string, flag: string, attributes: string | undefined): string {
+    const bound = (key.length + flag.length + (attributes === undefined ? 0 : attributes.length)) * 3;
+    const view = this.reserve(bound);
+    const k = FastPath.write(view, 0, key);
+    const f = FastPath.write(view, k, flag);
+    const a = attributes === undefined ? NO_ATTRIBUTES : FastPath.write(view, k + f, attributes);
+    const id = this.engine.treatmentFast(now, k, f, a);
+    if (id === NOT_INTERNED) return this.engine.lastTreatment();
+    let name = this.names[id];
+    if (name === undefined) {
+      name = this.engine.treatmentName(id) ?? 'control';
+      this.names[id] = name;
+    }
+    return name;
+  }
 }
 
 /** What localhost mode read from files (Node only). */
@@ -113,6 +180,8 @@ const METHOD = {
 /** A key part as JSON keeps it: non-finite numbers and other non-JSON values are invalid keys. */
 function keyPart(part: unknown): unknown {
   if (typeof part === 'number' && !Number.isFinite(part)) return false;
+  // JSON.stringify writes -0 as 0, but the SDK keys on the string "-0".
+  if (Object.is(part, -0)) return '-0';
   if (typeof part === 'bigint' || typeof part === 'symbol' || typeof part === 'function') return false;
   return part;
 }
@@ -129,8 +198,38 @@ function replacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? Number(value) : value;
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A string without lone surrogates (replaced by U+FFFD, as TextEncoder does). */
+function wellFormed(s: string): string {
+  return s.replace(LONE_SURROGATE, '\ufffd');
+}
+
+/**
+ * JSON for the engine. Lone surrogates (which JSON.stringify escapes and Rust strings cannot
+ * hold) become U+FFFD, as on the fast path; cycles become `null` (the SDK reads only the
+ * attributes a flag uses, so a cyclic object must not make the call fail).
+ */
 function stringify(value: unknown): string {
-  return JSON.stringify(value, replacer) ?? 'null';
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value, replacer);
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined || json.includes('\\ud')) {
+    const ancestors: unknown[] = [];
+    json = JSON.stringify(value, function (this: unknown, _key: string, v: unknown) {
+      if (typeof v === 'string') return wellFormed(v);
+      if (typeof v === 'bigint') return Number(v);
+      if (v === null || typeof v !== 'object') return v;
+      while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop();
+      if (ancestors.includes(v)) return null;
+      ancestors.push(v);
+      return v;
+    });
+  }
+  return json ?? 'null';
 }
 
 function body(input: object | string, what: string): string {
@@ -175,6 +274,7 @@ export function createSdk(glue: Glue, host: Host): { SplitFactory: (settings?: S
 class Instance implements SplitEdgeFactory {
   readonly version = `javascript-split-edge-${VERSION}`;
   private readonly engine: RawEngine;
+  private readonly fast: FastPath;
   private readonly fetcher: FetchFunction | undefined;
   private readonly logLevel: number;
   private readonly logger: Logger;
@@ -183,6 +283,7 @@ class Instance implements SplitEdgeFactory {
   private readonly auto: boolean;
   private readonly remote: boolean;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private syncRun: Promise<SyncResult> | undefined;
   private timerAt = Infinity;
   private syncTimer: ReturnType<typeof setInterval> | undefined;
   private readyPromise: Promise<void>;
@@ -195,6 +296,7 @@ class Instance implements SplitEdgeFactory {
     void features;
     void segmentsDirectory;
     this.engine = new glue.Engine(JSON.stringify(rest));
+    this.fast = new FastPath(this.engine, glue.Engine.memory());
     this.listener = impressionListener;
     if (impressionListener && typeof impressionListener.logImpression !== 'function') {
       throw new TypeError('settings.impressionListener must have a logImpression function');
@@ -278,25 +380,34 @@ class Instance implements SplitEdgeFactory {
 
   /** @internal */
   treatment(key: SplitKey, flag: string, attributes: Attributes | undefined, options: EvaluationOptions | undefined): string {
+    if (this.refused('getTreatment')) return 'control';
+    if (this.logLevel <= LEVELS.WARN) this.warnInputs('getTreatment', key, flag);
     let t: string;
     if (typeof key === 'string' && typeof flag === 'string' && options === undefined) {
-      t = this.engine.treatment(Date.now(), key, flag, attributes == null ? undefined : stringify(attributes));
+      t = this.fast.treatment(Date.now(), key, flag, attributes == null ? undefined : stringify(attributes));
     } else {
       t = JSON.parse(this.engine.evaluate(Date.now(), METHOD.getTreatment, stringify([keyArg(key), flag, attributes, options]))) as string;
     }
-    this.after('getTreatment', t === 'control', attributes);
+    this.after('getTreatment', flag, attributes);
     return t;
   }
 
   /** @internal */
-  evaluate<T>(name: keyof typeof METHOD, method: number, key: SplitKey, target: unknown, attributes: Attributes | undefined, options: EvaluationOptions | undefined, control: (r: T) => boolean): T {
+  evaluate<T>(name: string, method: number, key: SplitKey, target: unknown, attributes: Attributes | undefined, options: EvaluationOptions | undefined, refused: () => T): T {
+    if (this.refused(name)) return refused();
+    if (this.logLevel <= LEVELS.WARN) this.warnInputs(name, key, target);
     const out = JSON.parse(this.engine.evaluate(Date.now(), method, stringify([keyArg(key), target, attributes, options]))) as T;
-    this.after(name, control(out), attributes);
+    this.after(name, method < METHOD.getTreatmentsByFlagSets ? target : undefined, attributes);
     return out;
   }
 
   /** @internal */
   track(key: SplitKey, trafficType: string, eventType: string, value: number | null | undefined, properties: Properties | null | undefined): boolean {
+    if (this.refused('track')) return false;
+    if (value !== undefined && value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
+      this.log('ERROR', 'track: value must be a finite number.');
+      return false;
+    }
     const r = this.engine.track(Date.now(), stringify([keyArg(key), trafficType, eventType, value, properties]));
     for (const e of r.errors) this.log('ERROR', `track: ${e}`);
     for (const w of r.warnings) this.log('WARN', `track: ${w}`);
@@ -310,10 +421,11 @@ class Instance implements SplitEdgeFactory {
     return this.engine.explain(stringify(keyArg(key)), flag, attributes == null ? undefined : stringify(attributes));
   }
 
-  private after(method: string, maybeRejected: boolean, attributes: Attributes | undefined): void {
-    if (maybeRejected) {
+  private after(method: string, names: unknown, attributes: Attributes | undefined): void {
+    if (this.logLevel <= LEVELS.ERROR) {
       const errors = this.engine.takeErrors();
       if (errors) for (const e of errors) this.log('ERROR', `${method}: ${e}`);
+      else if (names !== undefined && this.logLevel <= LEVELS.WARN) this.warnMissing(method, names);
     }
     if (this.listener) this.notifyListener(attributes);
     if (this.auto && this.timer === undefined) this.schedule();
@@ -333,6 +445,34 @@ class Instance implements SplitEdgeFactory {
 
   private log(level: LogLevel, message: string): void {
     if (LEVELS[level] >= this.logLevel) this.logger(level, message);
+  }
+
+  /** The SDK's warnings about inputs it accepted: numeric keys, names with whitespace. */
+  private warnInputs(method: string, key: unknown, names: unknown): void {
+    const parts = key !== null && typeof key === 'object' ? [(key as SplitKeyObject).matchingKey, (key as SplitKeyObject).bucketingKey] : [key];
+    for (const part of parts) {
+      if (typeof part === 'number' && Number.isFinite(part)) this.log('WARN', `${method}: key "${Object.is(part, -0) ? '-0' : String(part)}" is not of type string, converting.`);
+    }
+    for (const n of Array.isArray(names) ? names : [names]) {
+      if (typeof n === 'string' && n.trim() !== n && n.trim() !== '') this.log('WARN', `${method}: feature flag name "${n}" has extra whitespace, trimming.`);
+    }
+  }
+
+  /** The SDK's warning for flags that are not in the data. */
+  private warnMissing(method: string, names: unknown): void {
+    if (!this.engine.isReady()) return;
+    for (const n of Array.isArray(names) ? names : [names]) {
+      if (typeof n === 'string' && n.trim() !== '' && this.engine.splitView(n.trim()) === null) {
+        this.log('WARN', `${method}: feature flag "${n.trim()}" does not exist in this environment. Please double check what feature flags exist in Harness FME UI.`);
+      }
+    }
+  }
+
+  /** Whether calls are refused (after `destroy()`), logging the SDK's error. */
+  private refused(method: string): boolean {
+    if (!this.destroyed) return false;
+    this.log('ERROR', `${method}: Client has already been destroyed - no calls possible.`);
+    return true;
   }
 
   // ----- delivery and synchronization ---------------------------------------------------------
@@ -400,11 +540,37 @@ class Instance implements SplitEdgeFactory {
     unref(this.timer);
   }
 
-  async sync(): Promise<SyncResult> {
+  sync(): Promise<SyncResult> {
+    if (!this.remote) {
+      // Localhost mode: re-read the files (as the SDK does on its refresh), never the network.
+      if (this.settings.features !== undefined) this.loadLocalhost();
+      return Promise.resolve({ ok: true, requests: 0 });
+    }
+    if (!this.syncRun) {
+      this.syncRun = this.runSync().finally(() => {
+        this.syncRun = undefined;
+      });
+    }
+    return this.syncRun;
+  }
+
+  private async runSync(): Promise<SyncResult> {
+    let requests = 0;
+    try {
+      return await this.syncLoop((n) => (requests += n));
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      this.log('ERROR', `sync: ${error}`);
+      return { ok: false, error, fatal: false, requests };
+    }
+  }
+
+  private async syncLoop(count: (n: number) => void): Promise<SyncResult> {
     let pending = this.engine.startSync(Date.now());
     let requests = 0;
     let finished: SyncResult | undefined;
     while (pending.length > 0) {
+      count(pending.length);
       requests += pending.length;
       const progress = await Promise.all(pending.map((r) => this.send(r)));
       pending = [];
@@ -451,6 +617,14 @@ function unref(timer: unknown): void {
   if (t && typeof t.unref === 'function') t.unref();
 }
 
+const CONTROL: TreatmentWithConfig = { treatment: 'control', config: null };
+
+function controls<T>(names: unknown, value: () => T): Record<string, T> {
+  const out: Record<string, T> = {};
+  if (Array.isArray(names)) for (const n of names) if (typeof n === 'string' && n.trim() !== '') out[n.trim()] = value();
+  return out;
+}
+
 class Client implements SplitEdgeClient {
   constructor(private readonly sdk: Instance) {}
 
@@ -459,31 +633,31 @@ class Client implements SplitEdgeClient {
   }
 
   getTreatmentWithConfig(key: SplitKey, featureFlagName: string, attributes?: Attributes, options?: EvaluationOptions): TreatmentWithConfig {
-    return this.sdk.evaluate<TreatmentWithConfig>('getTreatmentWithConfig', METHOD.getTreatmentWithConfig, key, featureFlagName, attributes, options, (r) => r.treatment === 'control');
+    return this.sdk.evaluate('getTreatmentWithConfig', METHOD.getTreatmentWithConfig, key, featureFlagName, attributes, options, () => ({ ...CONTROL }));
   }
 
   getTreatments(key: SplitKey, featureFlagNames: string[], attributes?: Attributes, options?: EvaluationOptions): Treatments {
-    return this.sdk.evaluate<Treatments>('getTreatments', METHOD.getTreatments, key, featureFlagNames, attributes, options, isEmptyOrControl);
+    return this.sdk.evaluate('getTreatments', METHOD.getTreatments, key, featureFlagNames, attributes, options, () => controls(featureFlagNames, () => 'control'));
   }
 
   getTreatmentsWithConfig(key: SplitKey, featureFlagNames: string[], attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig {
-    return this.sdk.evaluate<TreatmentsWithConfig>('getTreatmentsWithConfig', METHOD.getTreatmentsWithConfig, key, featureFlagNames, attributes, options, isEmptyOrControl);
+    return this.sdk.evaluate('getTreatmentsWithConfig', METHOD.getTreatmentsWithConfig, key, featureFlagNames, attributes, options, () => controls(featureFlagNames, () => ({ ...CONTROL })));
   }
 
   getTreatmentsByFlagSet(key: SplitKey, flagSet: string, attributes?: Attributes, options?: EvaluationOptions): Treatments {
-    return this.sdk.evaluate<Treatments>('getTreatmentsByFlagSets', METHOD.getTreatmentsByFlagSets, key, [flagSet], attributes, options, isEmptyOrControl);
+    return this.sdk.evaluate('getTreatmentsByFlagSet', METHOD.getTreatmentsByFlagSets, key, [flagSet], attributes, options, () => ({}));
   }
 
   getTreatmentsByFlagSets(key: SplitKey, flagSets: string[], attributes?: Attributes, options?: EvaluationOptions): Treatments {
-    return this.sdk.evaluate<Treatments>('getTreatmentsByFlagSets', METHOD.getTreatmentsByFlagSets, key, flagSets, attributes, options, isEmptyOrControl);
+    return this.sdk.evaluate('getTreatmentsByFlagSets', METHOD.getTreatmentsByFlagSets, key, flagSets, attributes, options, () => ({}));
   }
 
   getTreatmentsWithConfigByFlagSet(key: SplitKey, flagSet: string, attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig {
-    return this.sdk.evaluate<TreatmentsWithConfig>('getTreatmentsWithConfigByFlagSets', METHOD.getTreatmentsWithConfigByFlagSets, key, [flagSet], attributes, options, isEmptyOrControl);
+    return this.sdk.evaluate('getTreatmentsWithConfigByFlagSet', METHOD.getTreatmentsWithConfigByFlagSets, key, [flagSet], attributes, options, () => ({}));
   }
 
   getTreatmentsWithConfigByFlagSets(key: SplitKey, flagSets: string[], attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig {
-    return this.sdk.evaluate<TreatmentsWithConfig>('getTreatmentsWithConfigByFlagSets', METHOD.getTreatmentsWithConfigByFlagSets, key, flagSets, attributes, options, isEmptyOrControl);
+    return this.sdk.evaluate('getTreatmentsWithConfigByFlagSets', METHOD.getTreatmentsWithConfigByFlagSets, key, flagSets, attributes, options, () => ({}));
   }
 
   track(key: SplitKey, trafficType: string, eventType: string, value?: number | null, properties?: Properties | null): boolean {
@@ -505,12 +679,4 @@ class Client implements SplitEdgeClient {
   destroy(): Promise<void> {
     return this.sdk.destroy();
   }
-}
-
-function isEmptyOrControl(r: object): boolean {
-  for (const v of Object.values(r)) {
-    const t = typeof v === 'string' ? v : (v as TreatmentWithConfig).treatment;
-    if (t !== 'control') return false;
-  }
-  return true;
 }

@@ -7,6 +7,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::flag::{Condition, FeatureFlag};
+use super::json_path;
 use crate::error::LoadError;
 
 /// One list of changes with its change numbers (`{"d": [...], "s": since, "t": till}`).
@@ -141,9 +142,8 @@ impl SplitChange {
     /// (by position and name) and which field.
     pub fn from_json(json: &str) -> Result<SplitChange, LoadError> {
         let json = strip_bom(json);
-        let mut de = serde_json::Deserializer::from_str(json);
         let raw: Option<RawBody<'_>> =
-            serde_path_to_error::deserialize(&mut de).map_err(|e| LoadError::body("splitChanges", &e))?;
+            serde_json::from_str(json).map_err(|e| LoadError::body("splitChanges", json, &e))?;
         let raw = raw.ok_or(LoadError::NotAnObject { what: "splitChanges" })?;
 
         if let Some(splits) = raw.splits {
@@ -171,18 +171,17 @@ impl SegmentChange {
     /// [`LoadError::Segment`] naming the segment (when its name could be read) and the field.
     pub fn from_json(json: &str) -> Result<SegmentChange, LoadError> {
         let json = strip_bom(json);
-        if let Ok(change) = serde_json::from_str(json) {
-            return Ok(change);
-        }
-        let mut de = serde_json::Deserializer::from_str(json);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let name = serde_json::from_str::<NameOnly>(json)
-                .ok()
-                .and_then(|n| n.name)
-                .and_then(|v| v.as_str().map(str::to_owned));
-            LoadError::Segment { name, path: e.path().to_string(), message: e.inner().to_string() }
+        serde_json::from_str(json).map_err(|e| LoadError::Segment {
+            name: name_of(json),
+            path: json_path::error_path(json, &e),
+            message: e.to_string(),
         })
     }
+}
+
+/// The `name` of a JSON object, when it is a string (for error messages).
+fn name_of(json: &str) -> Option<String> {
+    serde_json::from_str::<NameOnly>(json).ok().and_then(|n| n.name).and_then(|v| v.as_str().map(str::to_owned))
 }
 
 #[derive(Clone, Copy)]
@@ -204,20 +203,11 @@ fn parse_set<T: DeserializeOwned>(
 fn parse_items<T: DeserializeOwned>(raw: Vec<&RawValue>, kind: ItemKind) -> Result<Vec<T>, LoadError> {
     let mut items = Vec::with_capacity(raw.len());
     for (index, item) in raw.into_iter().enumerate() {
-        // The fast path; on failure, parse again tracking the path for the message.
-        if let Ok(parsed) = serde_json::from_str::<T>(item.get()) {
-            items.push(parsed);
-            continue;
-        }
-        let mut de = serde_json::Deserializer::from_str(item.get());
-        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        match serde_json::from_str::<T>(item.get()) {
             Ok(parsed) => items.push(parsed),
             Err(e) => {
-                let name = serde_json::from_str::<NameOnly>(item.get())
-                    .ok()
-                    .and_then(|n| n.name)
-                    .and_then(|v| v.as_str().map(str::to_owned));
-                let (path, message) = (e.path().to_string(), e.inner().to_string());
+                let name = name_of(item.get());
+                let (path, message) = (json_path::error_path(item.get(), &e), e.to_string());
                 return Err(match kind {
                     ItemKind::Flag => LoadError::Flag { index, name, path, message },
                     ItemKind::RuleBasedSegment => LoadError::RuleBasedSegment { index, name, path, message },

@@ -7,6 +7,7 @@
 
 mod changes;
 mod flag;
+pub mod json_path;
 
 pub use changes::{ChangeSet, Excluded, ExcludedSegment, RuleBasedSegment, SegmentChange, SplitChange};
 pub use flag::{

@@ -103,6 +103,44 @@ pub struct Engine {
     edge: SplitEdge,
     /// Validation messages of the last rejected call, for the wrapper's logger.
     errors: Vec<String>,
+    /// Where the JS side writes the fast path's inputs (no allocation per call).
+    scratch: Vec<u8>,
+    /// Treatments answered so far, by id: the fast path returns ids, not strings.
+    treatments: Interner,
+}
+
+/// The most treatment strings given ids; past it the fast path returns [`NOT_INTERNED`].
+const MAX_INTERNED: usize = 4096;
+
+/// The fast path's answer when the treatment has no id: read it with `lastTreatment`.
+pub const NOT_INTERNED: u32 = u32::MAX;
+
+/// Treatment strings by id (bounded by [`MAX_INTERNED`]).
+#[derive(Debug, Default)]
+struct Interner {
+    names: Vec<String>,
+    ids: rustc_hash::FxHashMap<String, u32>,
+    /// The last treatment that got no id.
+    overflow: String,
+}
+
+impl Interner {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.ids.get(name) {
+            return *id;
+        }
+        match u32::try_from(self.names.len()) {
+            Ok(id) if self.names.len() < MAX_INTERNED => {
+                self.names.push(name.to_owned());
+                self.ids.insert(name.to_owned(), id);
+                id
+            }
+            _ => {
+                name.clone_into(&mut self.overflow);
+                NOT_INTERNED
+            }
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -113,7 +151,7 @@ impl Engine {
         let settings = settings::parse(settings).map_err(|e| JsError::new(&e.to_string()))?;
         let config = settings.into_config(SDK_VERSION).map_err(|e| JsError::new(&e.to_string()))?;
         let edge = SplitEdge::new(config).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(Engine { edge, errors: Vec::new() })
+        Ok(Engine { edge, errors: Vec::new(), scratch: Vec::new(), treatments: Interner::default() })
     }
 
     // ----- data -------------------------------------------------------------------------------
@@ -165,31 +203,49 @@ impl Engine {
 
     // ----- evaluation -------------------------------------------------------------------------
 
-    /// `getTreatment` for a string key and flag name (the fast path); `attributes` is the JSON
-    /// text of the attributes object, if any.
-    pub fn treatment(
+    /// The wasm memory (the JS side writes fast-path inputs into it).
+    pub fn memory() -> JsValue {
+        wasm_bindgen::memory()
+    }
+
+    /// A buffer of at least `len` bytes in wasm memory for the fast path's inputs; its address.
+    /// Valid until the next call that may allocate.
+    pub fn scratch(&mut self, len: usize) -> usize {
+        if self.scratch.len() < len {
+            self.scratch.resize(len, 0);
+        }
+        self.scratch.as_ptr() as usize
+    }
+
+    /// `getTreatment` for a string key and flag name (the fast path): the scratch buffer holds
+    /// the key's UTF-8 (`key_len` bytes), then the flag name's, then the attributes' JSON text
+    /// (`attributes_len` bytes; none when it is `u32::MAX`). Returns the treatment's id (see
+    /// `treatmentName`), or [`NOT_INTERNED`] (read `lastTreatment`).
+    #[wasm_bindgen(js_name = treatmentFast)]
+    pub fn treatment_fast(
         &mut self,
         now: f64,
-        key: &str,
-        flag: &str,
-        attributes: Option<String>,
-    ) -> Result<String, JsError> {
-        let attributes = parse_optional(attributes, "attributes")?;
-        let key_value = Value::String(key.to_owned());
-        let flag_value = Value::String(flag.to_owned());
-        let result = self.edge.get_treatment_json(
-            now_ms(now),
-            Some(&key_value),
-            Some(&flag_value),
-            attributes.as_ref(),
-            &EvaluationOptions::default(),
-        );
-        let rejected = result.label.is_none();
-        let treatment = result.treatment.into_owned();
-        if rejected {
-            self.note_errors(CallTarget::Flag, Some(&key_value), Some(&flag_value), attributes.as_ref());
-        }
-        Ok(treatment)
+        key_len: usize,
+        flag_len: usize,
+        attributes_len: u32,
+    ) -> Result<u32, JsError> {
+        self.errors.clear();
+        let scratch = std::mem::take(&mut self.scratch);
+        let result = self.treatment_from(&scratch, now, key_len, flag_len, attributes_len);
+        self.scratch = scratch;
+        result
+    }
+
+    /// The treatment with id `id`.
+    #[wasm_bindgen(js_name = treatmentName)]
+    pub fn treatment_name(&self, id: u32) -> Option<String> {
+        self.treatments.names.get(id as usize).cloned()
+    }
+
+    /// The last treatment the fast path answered with [`NOT_INTERNED`].
+    #[wasm_bindgen(js_name = lastTreatment)]
+    pub fn last_treatment(&self) -> String {
+        self.treatments.overflow.clone()
     }
 
     /// Any client evaluation method (`method`: 0 getTreatment, 1 getTreatmentWithConfig,
@@ -197,6 +253,7 @@ impl Engine {
     /// variant); `args` is `JSON.stringify([key, flagOrList, attributes, options])`. Returns the
     /// answer as JSON text, in the JS SDK's shape.
     pub fn evaluate(&mut self, now: f64, method: u32, args: &str) -> Result<String, JsError> {
+        self.errors.clear();
         let method = Method::from_code(method).ok_or_else(|| JsError::new("unknown evaluation method"))?;
         let args = parse_json(args, "arguments")?;
         let arg = |i: usize| args.get(i).filter(|v| !v.is_null());
@@ -223,8 +280,7 @@ impl Engine {
         Ok(out)
     }
 
-    /// The validation messages of the last rejected call since the last `takeErrors`, or
-    /// `undefined`.
+    /// The validation messages of the last evaluation call, if it was rejected, or `undefined`.
     #[wasm_bindgen(js_name = takeErrors)]
     pub fn take_errors(&mut self) -> Option<Vec<String>> {
         (!self.errors.is_empty()).then(|| std::mem::take(&mut self.errors))
@@ -350,6 +406,42 @@ impl Engine {
 }
 
 impl Engine {
+    fn treatment_from(
+        &mut self,
+        scratch: &[u8],
+        now: f64,
+        key_len: usize,
+        flag_len: usize,
+        attributes_len: u32,
+    ) -> Result<u32, JsError> {
+        let text = |from: usize, len: usize, what: &str| {
+            from.checked_add(len)
+                .and_then(|to| scratch.get(from..to))
+                .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                .ok_or_else(|| JsError::new(&format!("the {what} was not passed correctly")))
+        };
+        let key = text(0, key_len, "key")?;
+        let flag = text(key_len, flag_len, "feature flag name")?;
+        let attributes = match attributes_len {
+            u32::MAX => None,
+            len => Some(parse_json(text(key_len.saturating_add(flag_len), len as usize, "attributes")?, "attributes")?),
+        };
+        let key_value = Value::String(key.to_owned());
+        let flag_value = Value::String(flag.to_owned());
+        let result = self.edge.get_treatment_json(
+            now_ms(now),
+            Some(&key_value),
+            Some(&flag_value),
+            attributes.as_ref(),
+            &EvaluationOptions::default(),
+        );
+        let id = self.treatments.id(&result.treatment);
+        if result.label.is_none() {
+            self.note_errors(CallTarget::Flag, Some(&key_value), Some(&flag_value), attributes.as_ref());
+        }
+        Ok(id)
+    }
+
     fn on_outcome(&mut self, id: f64, outcome: HttpOutcome, now: f64) -> Result<JsValue, JsError> {
         let id = RequestId(now_ms(id));
         let progress = self.edge.on_outcome(id, outcome, now_ms(now));

@@ -168,11 +168,10 @@ fn error(field: &str, message: impl fmt::Display) -> SettingsError {
 /// # Errors
 /// [`SettingsError`] naming the first field of the wrong type.
 pub fn parse(json: &str) -> Result<Settings, SettingsError> {
-    let de = &mut serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
+    serde_json::from_str(json).map_err(|e| {
+        let path = split_edge::model::json_path::error_path(json, &e);
         let field = if path == "." { String::new() } else { path };
-        error(&field, e.into_inner())
+        error(&field, e)
     })
 }
 
