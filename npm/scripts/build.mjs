@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the npm package into npm/dist:
-//   1. the wasm engine (bindings/wasm) for wasm32-unknown-unknown, release profile;
+//   1. the wasm engine (bindings/wasm) for wasm32-unknown-unknown, profile `wasm` (Cargo.toml);
 //   2. wasm-bindgen glue for Node (CommonJS), the web (explicit init) and bundlers;
 //   3. wasm-opt -Oz (npm's binaryen) once: the three targets share the same .wasm;
 //   4. the TypeScript API compiled to ES modules and CommonJS, with declarations;
@@ -33,8 +33,8 @@ function lockedVersion(name) {
 }
 
 // 1. The engine.
-run('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'split-edge-wasm']);
-const wasm = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'split_edge_wasm.wasm');
+run('cargo', ['build', '--quiet', '--profile', 'wasm', '--target', 'wasm32-unknown-unknown', '-p', 'split-edge-wasm']);
+const wasm = join(root, 'target', 'wasm32-unknown-unknown', 'wasm', 'split_edge_wasm.wasm');
 
 // 2. Glue: the CLI must equal the crate's version exactly.
 const want = lockedVersion('wasm-bindgen');
@@ -53,7 +53,7 @@ for (const [dir, target] of Object.entries(targets)) {
 const raw = join(dist, 'wasm-web', 'split_edge_wasm_bg.wasm');
 const optimized = join(dist, 'optimized.wasm');
 run(bin('wasm-opt'), [
-  '-Oz', '--strip-debug', '--strip-producers',
+  process.env.WASM_OPT_LEVEL ?? '-Oz', '--strip-debug', '--strip-producers',
   '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
   raw, '-o', optimized,
