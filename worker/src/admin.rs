@@ -1,0 +1,153 @@
+//! The `/admin/*` endpoints (sans-I/O parts): split-evaluator's ping, healthcheck, version,
+//! uptime and stats (spec §8.7), and the planning of data pushes.
+//!
+//! Pushes: `POST /admin/split-changes` takes a `splitChanges` body (either shape) and
+//! `POST /admin/segment-changes` a `segmentChanges` body. Both need the environment's
+//! `Authorization` and the `X-Admin-Token` header. A body is validated and applied to the stored
+//! form first; only a valid body produces KV writes ([`PushPlan`]).
+
+use serde_json::{json, Value};
+
+use crate::api::Reply;
+use crate::layout::{self, Change, KvWrite, Manifest};
+use crate::state::{self, FlagData, PushError, SegmentData};
+
+/// The Worker's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The KV writes of a push, in order (data first, manifest last), and what it changed.
+#[derive(Debug, Clone)]
+pub struct PushPlan {
+    /// The writes.
+    pub writes: Vec<KvWrite>,
+    /// The new manifest.
+    pub manifest: Manifest,
+    /// What the push changed (answered to the caller).
+    pub summary: Value,
+}
+
+/// A version id unique per push: the time and a hash of the body and a per-isolate counter.
+pub fn version_id(now_ms: u64, body: &str, counter: u64) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ counter;
+    for b in body.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{now_ms:012x}-{h:016x}")
+}
+
+/// Plans a `splitChanges` push over the stored flag data.
+///
+/// # Errors
+/// [`PushError`]: nothing is written then.
+pub fn plan_split_push(
+    env_id: &str,
+    version: &str,
+    now_ms: u64,
+    previous: Option<&Manifest>,
+    mut flags: FlagData,
+    body: &str,
+) -> Result<PushPlan, PushError> {
+    let summary = flags.apply_split_changes(body)?;
+    let (writes, manifest) = layout::plan_push(env_id, version, now_ms, previous, Change::Flags(&flags));
+    let summary = json!({"version": manifest.version, "flags": summary});
+    Ok(PushPlan { writes, manifest, summary })
+}
+
+/// Plans a `segmentChanges` push over the stored segment (`current`, `None` when new).
+///
+/// # Errors
+/// [`PushError`]: nothing is written then.
+pub fn plan_segment_push(
+    env_id: &str,
+    version: &str,
+    now_ms: u64,
+    previous: Option<&Manifest>,
+    current: Option<SegmentData>,
+    body: &str,
+) -> Result<PushPlan, PushError> {
+    let (segment, summary) = state::apply_segment_change(current, body)?;
+    let (writes, manifest) = layout::plan_push(env_id, version, now_ms, previous, Change::Segment(&segment));
+    let summary = json!({"version": manifest.version, "segment": summary});
+    Ok(PushPlan { writes, manifest, summary })
+}
+
+/// The answer to a rejected push: 409 for a conflict, 400 otherwise, `{"error": message}`.
+pub fn push_error(e: &PushError) -> Reply {
+    let status = if matches!(e, PushError::Conflict { .. }) { 409 } else { 400 };
+    Reply::error(status, Value::String(e.to_string()))
+}
+
+/// `"<d>d <h>h <m>m <s>s"`.
+pub fn uptime(ms: u64) -> String {
+    let s = ms / 1000;
+    format!("{}d {}h {}m {}s", s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60, s % 60)
+}
+
+/// `/admin/version`.
+pub fn version() -> Value {
+    json!({"version": VERSION, "sdk": "split-edge", "sdkVersion": VERSION})
+}
+
+/// What `/admin/stats` reports of one environment.
+#[derive(Debug, Clone, Default)]
+pub struct EnvStats {
+    /// The environment id.
+    pub id: String,
+    /// Flags loaded (after the flag-set filter).
+    pub split_count: usize,
+    /// Segments loaded.
+    pub segment_count: usize,
+    /// Whether flag data is loaded.
+    pub ready: bool,
+    /// The loaded manifest, if any.
+    pub manifest: Option<Manifest>,
+    /// When this isolate last read the manifest (ms).
+    pub checked_ms: u64,
+    /// The last load error, if the stored data could not be loaded.
+    pub last_error: Option<String>,
+}
+
+/// `/admin/stats`.
+pub fn stats(uptime_ms: u64, env: &EnvStats) -> Value {
+    let m = env.manifest.as_ref();
+    json!({
+        "uptime": uptime(uptime_ms),
+        "environments": {
+            env.id.clone(): {
+                "splitCount": env.split_count,
+                "segmentCount": env.segment_count,
+                "ready": env.ready,
+                "version": m.map(|m| m.version.clone()),
+                "flagsChangeNumber": m.map_or(-1, |m| m.flags_change_number),
+                "ruleBasedSegmentsChangeNumber": m.map_or(-1, |m| m.rule_based_segments_change_number),
+                "segmentChangeNumbers": m.map(|m| m.segments.iter().map(|(n, s)| (n.clone(), json!(s.change_number))).collect::<serde_json::Map<_, _>>()),
+                "lastPushMs": m.map(|m| m.updated_at_ms),
+                "lastCheckMs": env.checked_ms,
+                "lastError": env.last_error,
+            }
+        },
+        "healthcheck": version(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_and_formats() {
+        let body = r#"{"ff":{"d":[],"s":-1,"t":5}}"#;
+        let plan = plan_split_push("e", "v1", 9, None, FlagData::default(), body).unwrap();
+        assert_eq!(plan.manifest.flags_change_number, 5);
+        assert_eq!(plan.writes.len(), 2);
+        let e = plan_split_push("e", "v1", 9, None, FlagData::default(), "{").unwrap_err();
+        assert_eq!(push_error(&e).status, 400);
+        let e = plan_split_push("e", "v1", 9, None, FlagData::default(), r#"{"ff":{"d":[],"s":3,"t":5}}"#).unwrap_err();
+        assert_eq!(push_error(&e).status, 409);
+        assert_eq!(uptime(90_061_000), "1d 1h 1m 1s");
+        assert_ne!(version_id(1, "a", 0), version_id(1, "a", 1));
+        let s = stats(1000, &EnvStats { id: "e".into(), manifest: Some(plan.manifest), ..Default::default() });
+        assert_eq!(s["environments"]["e"]["flagsChangeNumber"], 5);
+    }
+}

@@ -1,0 +1,422 @@
+//! How an environment's rollout data is laid out in Workers KV (sans-I/O).
+//!
+//! ```text
+//! env/<envId>/manifest                          the current version (JSON Manifest), written last
+//! env/<envId>/v/<version>/flags                 FlagData: a splitChanges body of every flag and
+//!                                               rule-based segment (immutable)
+//! env/<envId>/v/<version>/seg/<n>/<chunk>       a JSON array of ≤ 10,000 keys and ≤ 1 MiB of
+//!                                               segment n's members (immutable)
+//! ```
+//!
+//! Data keys are never overwritten: a push writes the new version's data keys first and the
+//! manifest last, so a reader that sees a manifest can read everything it names. A push reuses
+//! the keys of what it did not change (an unchanged segment keeps its chunks; a segment push
+//! keeps the flag data). Readers check the manifest at most every N seconds and reload when its
+//! `version` changed.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use split_edge::model::SegmentChange;
+use split_edge::sync::FlagFilter;
+use split_edge::Snapshot;
+
+use crate::state::{FlagData, PushError, SegmentData};
+
+/// The manifest format this Worker writes and reads.
+pub const FORMAT: u32 = 1;
+/// The most keys in one segment chunk.
+pub const CHUNK_MAX_KEYS: usize = 10_000;
+/// The most bytes of one segment chunk's JSON.
+pub const CHUNK_MAX_BYTES: usize = 1 << 20;
+
+/// One segment in a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentEntry {
+    /// The segment's change number.
+    pub change_number: i64,
+    /// How many members it has.
+    pub key_count: usize,
+    /// The KV keys of its chunks, in order.
+    pub chunks: Vec<String>,
+}
+
+/// The current version of an environment's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// The version id (unique per push).
+    pub version: String,
+    /// When it was pushed (ms since the epoch).
+    pub updated_at_ms: u64,
+    /// The flags' change number.
+    pub flags_change_number: i64,
+    /// The rule-based segments' change number.
+    pub rule_based_segments_change_number: i64,
+    /// How many flags the flag data holds.
+    pub flag_count: usize,
+    /// The KV key of the flag data.
+    pub flags_key: String,
+    /// Every segment, by name.
+    pub segments: BTreeMap<String, SegmentEntry>,
+}
+
+/// A KV write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KvWrite {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+}
+
+/// Why stored data could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayoutError {
+    /// The manifest is not JSON of the expected shape, or of another format.
+    Manifest(String),
+    /// A key named by the manifest is missing.
+    Missing(String),
+    /// A chunk is not a JSON array of strings.
+    Chunk(String),
+    /// The flag data does not load.
+    Flags(String),
+}
+
+impl fmt::Display for LayoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LayoutError::Manifest(m) => write!(f, "the manifest is unreadable: {m}"),
+            LayoutError::Missing(k) => write!(f, "KV key {k:?} named by the manifest is missing"),
+            LayoutError::Chunk(k) => write!(f, "segment chunk {k:?} is not a JSON array of strings"),
+            LayoutError::Flags(m) => write!(f, "the stored flag data does not load: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for LayoutError {}
+
+/// `env/<envId>/`.
+pub fn env_prefix(env_id: &str) -> String {
+    format!("env/{env_id}/")
+}
+
+/// The manifest's key.
+pub fn manifest_key(env_id: &str) -> String {
+    format!("env/{env_id}/manifest")
+}
+
+fn flags_key(env_id: &str, version: &str) -> String {
+    format!("env/{env_id}/v/{version}/flags")
+}
+
+fn chunk_key(env_id: &str, version: &str, segment: usize, chunk: usize) -> String {
+    format!("env/{env_id}/v/{version}/seg/{segment}/{chunk}")
+}
+
+impl Manifest {
+    /// Parses a stored manifest.
+    ///
+    /// # Errors
+    /// [`LayoutError::Manifest`].
+    pub fn from_json(json: &str) -> Result<Manifest, LayoutError> {
+        let m: Manifest = serde_json::from_str(json).map_err(|e| LayoutError::Manifest(e.to_string()))?;
+        if m.format != FORMAT {
+            return Err(LayoutError::Manifest(format!("format {} (this Worker reads {FORMAT})", m.format)));
+        }
+        Ok(m)
+    }
+
+    /// The manifest as stored.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Every KV key this manifest names.
+    pub fn data_keys(&self) -> Vec<String> {
+        let mut keys = vec![self.flags_key.clone()];
+        keys.extend(self.segments.values().flat_map(|s| s.chunks.iter().cloned()));
+        keys
+    }
+}
+
+/// Splits sorted keys into chunks of at most [`CHUNK_MAX_KEYS`] keys and [`CHUNK_MAX_BYTES`] of
+/// JSON each (a single key over the byte bound gets a chunk of its own).
+pub fn chunk_keys<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut chunks = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    let mut bytes = 2usize;
+    for k in keys {
+        let size = serde_json::to_string(k).map(|s| s.len()).unwrap_or(k.len()).saturating_add(1);
+        if !current.is_empty() && (current.len() >= CHUNK_MAX_KEYS || bytes.saturating_add(size) > CHUNK_MAX_BYTES) {
+            chunks.push(serde_json::to_string(&current).unwrap_or_default());
+            current.clear();
+            bytes = 2;
+        }
+        current.push(k);
+        bytes = bytes.saturating_add(size);
+    }
+    if !current.is_empty() {
+        chunks.push(serde_json::to_string(&current).unwrap_or_default());
+    }
+    chunks
+}
+
+/// What a push changes.
+#[derive(Debug, Clone)]
+pub enum Change<'a> {
+    /// New flag data.
+    Flags(&'a FlagData),
+    /// One segment's new members.
+    Segment(&'a SegmentData),
+}
+
+/// The writes of a new version (data keys first, the manifest last) and its manifest.
+/// `previous` is the current manifest (`None`: nothing stored yet).
+pub fn plan_push(
+    env_id: &str,
+    version: &str,
+    now_ms: u64,
+    previous: Option<&Manifest>,
+    change: Change<'_>,
+) -> (Vec<KvWrite>, Manifest) {
+    let mut writes = Vec::new();
+    let mut manifest = match previous {
+        Some(p) => p.clone(),
+        None => Manifest {
+            format: FORMAT,
+            version: String::new(),
+            updated_at_ms: 0,
+            flags_change_number: -1,
+            rule_based_segments_change_number: -1,
+            flag_count: 0,
+            flags_key: String::new(),
+            segments: BTreeMap::new(),
+        },
+    };
+    manifest.version = version.to_owned();
+    manifest.updated_at_ms = now_ms;
+    if previous.is_none() && !matches!(change, Change::Flags(_)) {
+        // Segments before any flags: store empty flag data so the manifest is complete.
+        let key = flags_key(env_id, version);
+        writes.push(KvWrite { key: key.clone(), value: FlagData::default().to_json() });
+        manifest.flags_key = key;
+    }
+    match change {
+        Change::Flags(data) => {
+            let key = flags_key(env_id, version);
+            writes.push(KvWrite { key: key.clone(), value: data.to_json() });
+            manifest.flags_key = key;
+            manifest.flags_change_number = data.flags_change_number;
+            manifest.rule_based_segments_change_number = data.rule_based_segments_change_number;
+            manifest.flag_count = data.flags.len();
+        }
+        Change::Segment(seg) => {
+            let index = match manifest.segments.keys().position(|n| *n == seg.name) {
+                Some(i) => i,
+                None => manifest.segments.len(),
+            };
+            let chunks: Vec<String> = chunk_keys(seg.keys.iter())
+                .into_iter()
+                .enumerate()
+                .map(|(i, value)| {
+                    let key = chunk_key(env_id, version, index, i);
+                    writes.push(KvWrite { key: key.clone(), value });
+                    key
+                })
+                .collect();
+            manifest.segments.insert(
+                seg.name.clone(),
+                SegmentEntry { change_number: seg.change_number, key_count: seg.keys.len(), chunks },
+            );
+        }
+    }
+    writes.push(KvWrite { key: manifest_key(env_id), value: manifest.to_json() });
+    (writes, manifest)
+}
+
+/// Builds the snapshot of a manifest from the values it names (`values` answers a key's value,
+/// `None` when missing), keeping only the flags `filter` selects.
+///
+/// # Errors
+/// [`LayoutError`] naming the missing or unreadable key.
+pub fn assemble<'v>(
+    manifest: &Manifest,
+    filter: FlagFilter,
+    values: impl Fn(&str) -> Option<&'v str>,
+) -> Result<Snapshot, LayoutError> {
+    assemble_reusing(manifest, None, filter, values)
+}
+
+/// The segments of `manifest` stored exactly as in `previous` (same chunk keys): their members
+/// can be taken from the snapshot loaded from `previous` instead of being read again.
+pub fn unchanged_segments<'m>(manifest: &'m Manifest, previous: Option<&Manifest>) -> Vec<&'m str> {
+    let Some(previous) = previous else { return Vec::new() };
+    manifest
+        .segments
+        .iter()
+        .filter(|(name, entry)| previous.segments.get(*name) == Some(*entry))
+        .map(|(name, _)| name.as_str())
+        .collect()
+}
+
+/// The KV keys to read to load `manifest` when the snapshot of `previous` is at hand.
+pub fn keys_to_read(manifest: &Manifest, previous: Option<&Manifest>) -> Vec<String> {
+    let unchanged = unchanged_segments(manifest, previous);
+    let mut keys = vec![manifest.flags_key.clone()];
+    for (name, entry) in &manifest.segments {
+        if !unchanged.contains(&name.as_str()) {
+            keys.extend(entry.chunks.iter().cloned());
+        }
+    }
+    keys
+}
+
+/// [`assemble`], taking the members of segments that did not change since `previous` (its
+/// manifest and the snapshot loaded from it) from that snapshot.
+///
+/// # Errors
+/// [`LayoutError`] naming the missing or unreadable key.
+pub fn assemble_reusing<'v>(
+    manifest: &Manifest,
+    previous: Option<(&Manifest, &Snapshot)>,
+    filter: FlagFilter,
+    values: impl Fn(&str) -> Option<&'v str>,
+) -> Result<Snapshot, LayoutError> {
+    let unchanged = unchanged_segments(manifest, previous.map(|(m, _)| m));
+    let mut snapshot = Snapshot::new().with_filter(filter);
+    let flags_json = values(&manifest.flags_key).ok_or_else(|| LayoutError::Missing(manifest.flags_key.clone()))?;
+    snapshot.apply_split_changes_json(flags_json).map_err(|e| LayoutError::Flags(e.to_string()))?;
+    let data = FlagData::from_json(flags_json).map_err(|e: PushError| LayoutError::Flags(e.to_string()))?;
+    if let Some(body) = data.reorder_body() {
+        snapshot.apply_split_changes_json(&body).map_err(|e| LayoutError::Flags(e.to_string()))?;
+    }
+    for (name, entry) in &manifest.segments {
+        let reused = previous
+            .filter(|_| unchanged.contains(&name.as_str()))
+            .and_then(|(_, snap)| snap.segment(name))
+            .map(|seg| seg.keys.iter().cloned().collect::<Vec<String>>());
+        if let Some(added) = reused {
+            snapshot.apply_segment_change(SegmentChange {
+                name: name.clone(),
+                added,
+                removed: Vec::new(),
+                since: Some(-1),
+                till: entry.change_number,
+            });
+            continue;
+        }
+        let mut added: Vec<String> = Vec::with_capacity(entry.key_count);
+        for key in &entry.chunks {
+            let chunk = values(key).ok_or_else(|| LayoutError::Missing(key.clone()))?;
+            let keys: Vec<String> = serde_json::from_str(chunk).map_err(|_| LayoutError::Chunk(key.clone()))?;
+            added.extend(keys);
+        }
+        snapshot.apply_segment_change(SegmentChange {
+            name: name.clone(),
+            added,
+            removed: Vec::new(),
+            since: Some(-1),
+            till: entry.change_number,
+        });
+    }
+    Ok(snapshot)
+}
+
+/// The stored form of a loaded segment (for an incremental segment push).
+pub fn segment_data(snapshot: &Snapshot, name: &str) -> Option<SegmentData> {
+    snapshot.segment(name).map(|s| SegmentData {
+        name: name.to_owned(),
+        keys: s.keys.iter().cloned().collect(),
+        change_number: s.change_number,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::apply_segment_change;
+    use std::collections::HashMap;
+
+    const FLAGS: &str = r#"{"ff":{"d":[{"name":"f","trafficTypeName":"user","seed":1,"status":"ACTIVE","killed":false,
+        "defaultTreatment":"off","changeNumber":1,"conditions":[{"conditionType":"ROLLOUT",
+        "matcherGroup":{"combiner":"AND","matchers":[{"matcherType":"IN_SEGMENT","negate":false,
+        "userDefinedSegmentMatcherData":{"segmentName":"beta"}}]},
+        "partitions":[{"treatment":"on","size":100}],"label":"in segment beta"}]}],"s":-1,"t":7}}"#;
+
+    fn store(writes: &[KvWrite], kv: &mut HashMap<String, String>) {
+        for w in writes {
+            assert!(w.key.len() <= 512, "KV keys are at most 512 bytes");
+            kv.insert(w.key.clone(), w.value.clone());
+        }
+    }
+
+    #[test]
+    fn chunks_are_bounded() {
+        let keys: Vec<String> = (0..25_000).map(|i| format!("user-{i:06}")).collect();
+        let chunks = chunk_keys(keys.iter());
+        assert_eq!(chunks.len(), 3);
+        let back: Vec<String> = chunks.iter().flat_map(|c| serde_json::from_str::<Vec<String>>(c).unwrap()).collect();
+        assert_eq!(back, keys);
+        let big: Vec<String> = (0..300).map(|i| format!("{i}{}", "x".repeat(10_000))).collect();
+        let chunks = chunk_keys(big.iter());
+        assert!(chunks.len() >= 3);
+        assert!(chunks.iter().all(|c| c.len() <= CHUNK_MAX_BYTES));
+        assert!(chunk_keys(std::iter::empty()).is_empty());
+    }
+
+    #[test]
+    fn push_and_assemble() {
+        let mut kv = HashMap::new();
+        let mut data = FlagData::default();
+        data.apply_split_changes(FLAGS).unwrap();
+        let (writes, m1) = plan_push("e1", "v1", 100, None, Change::Flags(&data));
+        assert_eq!(writes.last().unwrap().key, "env/e1/manifest", "manifest last");
+        store(&writes, &mut kv);
+        let (seg, _) =
+            apply_segment_change(None, r#"{"name":"beta","added":["alice"],"removed":[],"since":-1,"till":3}"#)
+                .unwrap();
+        let (writes, m2) = plan_push("e1", "v2", 200, Some(&m1), Change::Segment(&seg));
+        assert_eq!(m2.flags_key, m1.flags_key, "flag data reused");
+        store(&writes, &mut kv);
+        let stored = Manifest::from_json(kv.get("env/e1/manifest").unwrap()).unwrap();
+        assert_eq!(stored, m2);
+        let snap = assemble(&stored, FlagFilter::none(), |k| kv.get(k).map(String::as_str)).unwrap();
+        assert_eq!(snap.flags_change_number(), 7);
+        assert!(snap.in_segment("beta", "alice"));
+        assert_eq!(segment_data(&snap, "beta").unwrap(), seg);
+        // The old version still assembles (readers holding it never see half an update).
+        assert!(assemble(&m1, FlagFilter::none(), |k| kv.get(k).map(String::as_str)).is_ok());
+        // A flag push after it reuses the segment: only the flag data is read.
+        let (writes, m3) = plan_push("e1", "v3", 300, Some(&m2), Change::Flags(&data));
+        store(&writes, &mut kv);
+        assert_eq!(keys_to_read(&m3, Some(&m2)), vec![m3.flags_key.clone()]);
+        assert_eq!(keys_to_read(&m3, None).len(), 2);
+        let only_flags: HashMap<String, String> =
+            kv.iter().filter(|(k, _)| **k == m3.flags_key).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let snap3 =
+            assemble_reusing(&m3, Some((&m2, &snap)), FlagFilter::none(), |k| only_flags.get(k).map(String::as_str))
+                .unwrap();
+        assert!(snap3.in_segment("beta", "alice"));
+        // Missing data is named.
+        kv.remove(&m2.segments["beta"].chunks[0]);
+        let e = assemble(&m2, FlagFilter::none(), |k| kv.get(k).map(String::as_str)).unwrap_err();
+        assert!(matches!(e, LayoutError::Missing(_)));
+        assert!(Manifest::from_json("{}").is_err());
+    }
+
+    #[test]
+    fn segment_before_flags() {
+        let (seg, _) =
+            apply_segment_change(None, r#"{"name":"s","added":["a"],"removed":[],"since":-1,"till":3}"#).unwrap();
+        let (writes, m) = plan_push("e", "v1", 1, None, Change::Segment(&seg));
+        let kv: HashMap<String, String> = writes.into_iter().map(|w| (w.key, w.value)).collect();
+        let snap = assemble(&m, FlagFilter::none(), |k| kv.get(k).map(String::as_str)).unwrap();
+        assert!(snap.in_segment("s", "a"));
+        assert_eq!(snap.flags_change_number(), -1);
+    }
+}
