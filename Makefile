@@ -8,20 +8,26 @@ KEY ?= alice
 ATTRS ?= {"plan":"pro","app_version":"2.3.1","email":"alice@split.io","purchases":1500}
 DIFF_SEEDS ?= 1,2,3,4,5,6
 
-.PHONY: run test bench bench-npm npm setup-rust setup-wasm setup-node setup-chromium test-rust test-wasm test-differential test-npm lint
+.PHONY: run evaluate worker test-worker test bench bench-npm bench-worker npm setup-rust setup-wasm setup-node setup-chromium test-rust test-wasm test-differential test-npm lint
 
 # wasm-bindgen-cli must equal the wasm-bindgen version in Cargo.lock exactly.
 WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
 
-## Evaluates the demo snapshot for a key (KEY=..., ATTRS='{...}') and prints treatments and labels.
-run: setup-rust
+## Starts the edge evaluator (the Worker) locally in workerd, with the demo snapshot in local KV,
+## and prints curl commands to try. Ctrl-C stops it.
+run: worker
+	node worker/scripts/dev.mjs
+
+## Evaluates the demo snapshot natively for a key (KEY=..., ATTRS='{...}'): treatments and labels.
+evaluate: setup-rust
 	$(CARGO) run --quiet --release --example evaluate -- demo/splits.json demo/segments '$(KEY)' '$(ATTRS)'
 	@echo
-	@echo "Try another key: make run KEY=bob ATTRS='{\"plan\":\"free\"}'"
+	@echo "Try another key: make evaluate KEY=bob ATTRS='{\"plan\":\"free\"}'"
 
 ## Runs every test: Rust unit/integration/conformance tests, the wasm build, the differential test,
-## the npm package (Node tests, conformance through wasm in Node and headless Chromium).
-test: setup-rust setup-node lint test-rust test-wasm test-differential test-npm
+## the npm package (Node tests, conformance through wasm in Node and headless Chromium), the Worker
+## in workerd (Miniflare tests, conformance over HTTP).
+test: setup-rust setup-node lint test-rust test-wasm test-differential test-npm test-worker
 	@echo "make test: all suites passed"
 
 setup-rust:
@@ -69,6 +75,15 @@ test-differential: setup-node
 	node tests/differential/oracle.mjs --check
 	node tests/differential/run.mjs --seeds $(DIFF_SEEDS)
 
+## Builds the Worker into worker/build (wasm-bindgen --target module, wasm-opt, entry module).
+worker: setup-wasm setup-node
+	node worker/scripts/build.mjs
+
+test-worker: worker
+	$(CARGO) clippy --quiet -p split-edge-worker --target wasm32-unknown-unknown -- -D warnings
+	node --test tests/worker/
+	node tests/worker/conformance.mjs --check
+
 test-npm: npm setup-chromium
 	node --test tests/npm/
 	node tests/conformance.mjs --check
@@ -77,6 +92,10 @@ test-npm: npm setup-chromium
 ## Benchmarks (numbers, not pass/fail): evaluations per second and snapshot load time/memory.
 bench:
 	$(CARGO) bench --bench evaluate
+
+## The Worker in workerd with a 1,000-flag snapshot: requests/s, p50/p99, cold-isolate first request.
+bench-worker: worker
+	node worker/bench/load.mjs
 
 ## The npm package against the official JS SDK on the clean corpus (evaluations per second, ratio).
 bench-npm: npm

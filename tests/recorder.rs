@@ -711,3 +711,22 @@ fn track_validation_messages_for_hosts() {
         ]
     );
 }
+
+#[test]
+fn capture_keeps_every_impression_with_pt_and_is_bounded() {
+    let mut rec = recorder(config(ImpressionsMode::Optimized));
+    assert!(rec.take_captured().is_empty(), "off by default");
+    rec.set_capture(true);
+    rec.record_impressions(vec![(imp("f", "k", 1_000), false), (imp("f", "k", 2_000), false)], 2_000);
+    let captured = rec.take_captured();
+    // The de-duplicated repeat is captured too, with the time it was seen before.
+    assert_eq!(captured.iter().map(|i| (i.time, i.pt)).collect::<Vec<_>>(), vec![(1_000, None), (2_000, Some(1_000))]);
+    assert!(rec.take_captured().is_empty(), "taken");
+    for n in 0..(split_edge::recorder::MAX_CAPTURED + 5) {
+        rec.record_impressions(vec![(imp("f", &format!("k{n}"), 3_000), false)], 3_000);
+    }
+    assert_eq!(rec.take_captured().len(), split_edge::recorder::MAX_CAPTURED);
+    rec.set_capture(false);
+    rec.record_impressions(vec![(imp("f", "k", 4_000), false)], 4_000);
+    assert!(rec.take_captured().is_empty(), "off again");
+}

@@ -113,6 +113,9 @@ pub use stats::{
 
 use lane::{Lane, Policy};
 
+/// The most impressions [`Recorder::take_captured`] holds between two takes.
+pub const MAX_CAPTURED: usize = 10_000;
+
 /// Bytes charged per batch on top of its body (its bookkeeping) when measuring retained data.
 pub const BATCH_OVERHEAD_BYTES: usize = 96;
 
@@ -280,7 +283,8 @@ impl Recorder {
     }
 
     /// The impressions captured since the last call (empty when capture is off). A host takes
-    /// them after every evaluation call, so they never pile up.
+    /// them after every evaluation call; a host that does not loses those past
+    /// [`MAX_CAPTURED`] rather than growing without bound.
     pub fn take_captured(&mut self) -> Vec<Impression> {
         self.captured.as_mut().map(mem::take).unwrap_or_default()
     }
@@ -321,7 +325,7 @@ impl Recorder {
         {
             self.seal(RecordKind::UniqueKeys, now);
         }
-        if let Some(captured) = self.captured.as_mut() {
+        if let Some(captured) = self.captured.as_mut().filter(|c| c.len() < MAX_CAPTURED) {
             captured.push(imp.to_impression(decision.pt));
         }
         if let Some(per_post) = self.config.listener.as_ref().map(|l| l.per_post) {

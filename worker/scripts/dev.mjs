@@ -90,7 +90,7 @@ Try:
   curl '${base}/manager/splits'
   curl '${base}/admin/stats'
   curl -X POST '${base}/admin/split-changes' -H 'x-admin-token: ${ADMIN}' -H 'content-type: application/json' --data-binary @demo/splits.json
-  curl '${base}/__scheduled?cron=*/30+*+*+*+*'
+  curl '${base}/__scheduled?cron=*/5+*+*+*+*'
 Ctrl-C stops it.`);
 } catch (e) {
   console.error(String(e));

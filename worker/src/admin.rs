@@ -11,6 +11,10 @@ use serde_json::{json, Value};
 use crate::api::Reply;
 use crate::layout::{self, Change, KvWrite, Manifest};
 use crate::state::{self, FlagData, PushError, SegmentData};
+use split_edge::recorder::RecorderStats;
+use split_edge::sync::SyncStatus;
+
+use crate::pull::SyncRecord;
 
 /// The Worker's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -106,6 +110,34 @@ pub struct EnvStats {
     pub checked_ms: u64,
     /// The last load error, if the stored data could not be loaded.
     pub last_error: Option<String>,
+    /// Whether the environment synchronizes with Split on cron runs (pull mode).
+    pub pull: bool,
+    /// The impressions mode.
+    pub impressions_mode: String,
+    /// The recorder's counters (this isolate's).
+    pub recorder: Option<RecorderStats>,
+    /// The synchronization status of this isolate's cron runs (pull mode only).
+    pub sync: Option<SyncStatus>,
+    /// The last runs' outcome as stored in KV by any isolate (pull mode only).
+    pub sync_record: Option<SyncRecord>,
+    /// Why the last synchronized data could not be stored in KV, if it could not.
+    pub store_error: Option<String>,
+}
+
+/// `/admin/healthcheck`: 200 when data is loaded; else 500, saying why when the last
+/// synchronization failed.
+pub fn healthcheck(ready: bool, sync_error: Option<&str>) -> Reply {
+    if ready {
+        return Reply::text(200, "Split Evaluator working as expected.");
+    }
+    let base = "Split evaluator engine is not evaluating traffic properly.";
+    match sync_error {
+        Some(e) => Reply::text(
+            500,
+            format!("{base} No rollout data is loaded: the last synchronization with Split failed: {e}"),
+        ),
+        None => Reply::text(500, base),
+    }
 }
 
 /// `/admin/stats`.
@@ -125,6 +157,23 @@ pub fn stats(uptime_ms: u64, env: &EnvStats) -> Value {
                 "lastPushMs": m.map(|m| m.updated_at_ms),
                 "lastCheckMs": env.checked_ms,
                 "lastError": env.last_error,
+                "impressionsMode": env.impressions_mode,
+                "pull": env.pull,
+                "sync": env.pull.then(|| {
+                    let merged = SyncRecord::merge(env.sync_record.as_ref(), env.sync.as_ref());
+                    let s = env.sync.as_ref();
+                    json!({
+                        "lastSuccessMs": merged.last_success_ms,
+                        "lastError": merged.last_error,
+                        "lastErrorMs": merged.last_error_ms,
+                        "storeError": env.store_error,
+                        "runsStarted": s.map(|s| s.runs_started),
+                        "runsSucceeded": s.map(|s| s.runs_succeeded),
+                        "runsFailed": s.map(|s| s.runs_failed),
+                        "lastReport": s.and_then(|s| s.last_report.clone()),
+                    })
+                }),
+                "recorder": env.recorder,
             }
         },
         "healthcheck": version(),
@@ -149,5 +198,20 @@ mod tests {
         assert_ne!(version_id(1, "a", 0), version_id(1, "a", 1));
         let s = stats(1000, &EnvStats { id: "e".into(), manifest: Some(plan.manifest), ..Default::default() });
         assert_eq!(s["environments"]["e"]["flagsChangeNumber"], 5);
+        let s = stats(
+            0,
+            &EnvStats {
+                id: "e".into(),
+                recorder: Some(RecorderStats::default()),
+                sync: Some(SyncStatus::default()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(s["environments"]["e"]["recorder"]["events"]["sent"], 0);
+        assert!(s["environments"]["e"]["sync"]["lastError"].is_null());
+        assert_eq!(healthcheck(true, Some("x")).status, 200);
+        let h = healthcheck(false, Some("status 401"));
+        assert_eq!(h.status, 500);
+        assert!(h.body.contains("status 401"), "{}", h.body);
     }
 }

@@ -10,11 +10,14 @@ use std::fmt;
 use serde_json::Value;
 use split_edge::sync::FlagFilter;
 
+use crate::sdk_settings::{SdkConfigError, SdkKey, SdkSettings};
+
 /// `SPLIT_EVALUATOR_AUTH_TOKEN`: the `Authorization` value of single-environment mode.
 pub const VAR_AUTH_TOKEN: &str = "SPLIT_EVALUATOR_AUTH_TOKEN";
 /// `SPLIT_EVALUATOR_ENVIRONMENTS`: JSON array of environments (token → environment).
 pub const VAR_ENVIRONMENTS: &str = "SPLIT_EVALUATOR_ENVIRONMENTS";
-/// `SPLIT_EVALUATOR_API_KEY`: the SDK key of single-environment mode (reported, not used for I/O).
+/// `SPLIT_EVALUATOR_API_KEY`: the SDK key of single-environment mode (posts to Split and pull
+/// mode use it; `localhost` or unset: neither).
 pub const VAR_API_KEY: &str = "SPLIT_EVALUATOR_API_KEY";
 /// `SPLIT_EDGE_ADMIN_TOKEN`: the value of the `X-Admin-Token` header that data pushes need.
 /// Unset: pushes are refused (403).
@@ -42,6 +45,8 @@ pub struct EnvConfig {
     pub flag_sets: Vec<String>,
     /// The filter built from `flag_sets`.
     pub filter: FlagFilter,
+    /// The environment's SDK key (`API_KEY`, or `SPLIT_EVALUATOR_API_KEY`).
+    pub api_key: SdkKey,
 }
 
 /// How requests are authorized (spec §8.3).
@@ -71,6 +76,8 @@ pub struct Settings {
     pub revalidate_ms: u64,
     /// How long, in milliseconds, superseded data keys are kept.
     pub gc_grace_ms: u64,
+    /// Split's URLs, impressions and events settings, fallbacks, pull mode.
+    pub sdk: SdkSettings,
 }
 
 /// Why the configuration is unusable.
@@ -106,6 +113,8 @@ pub enum ConfigError {
         /// Its value.
         value: String,
     },
+    /// An SDK setting (URLs, global config, rates, listener) is invalid.
+    Sdk(SdkConfigError),
 }
 
 impl fmt::Display for ConfigError {
@@ -132,6 +141,7 @@ impl fmt::Display for ConfigError {
             ConfigError::Seconds { var, value } => {
                 write!(f, "{var} must be a whole number of seconds (0 or more), not {value:?}")
             }
+            ConfigError::Sdk(e) => write!(f, "{e}"),
         }
     }
 }
@@ -157,18 +167,22 @@ impl Settings {
         };
         let revalidate_ms = seconds(VAR_REVALIDATE_SECONDS, DEFAULT_REVALIDATE_SECONDS)?;
         let gc_grace_ms = seconds(VAR_GC_GRACE_SECONDS, DEFAULT_GC_GRACE_SECONDS)?;
-        let auth = match var(VAR_ENVIRONMENTS).filter(|v| !v.trim().is_empty()) {
+        let environments = var(VAR_ENVIRONMENTS).filter(|v| !v.trim().is_empty());
+        let sdk = SdkSettings::from_vars(&var, environments.is_some()).map_err(ConfigError::Sdk)?;
+        let auth = match environments {
             Some(json) => AuthMode::Multi(parse_environments(&json)?),
             None => {
                 let id = var(VAR_ENV_ID).unwrap_or_else(|| "default".to_owned());
-                let env = env_config(check_id(id)?, None)?;
+                // split-evaluator turns an unset key into the string "undefined".
+                let key = SdkKey(var(VAR_API_KEY).unwrap_or_else(|| "undefined".to_owned()));
+                let env = env_config(check_id(id)?, None, key)?;
                 match var(VAR_AUTH_TOKEN).filter(|t| !t.is_empty()) {
                     Some(token) => AuthMode::Single { token, env },
                     None => AuthMode::Open(env),
                 }
             }
         };
-        Ok(Settings { auth, admin_token, revalidate_ms, gc_grace_ms })
+        Ok(Settings { auth, admin_token, revalidate_ms, gc_grace_ms, sdk })
     }
 
     /// Every configured environment.
@@ -191,7 +205,7 @@ fn check_id(id: String) -> Result<String, ConfigError> {
     }
 }
 
-fn env_config(id: String, flag_set_filter: Option<&str>) -> Result<EnvConfig, ConfigError> {
+fn env_config(id: String, flag_set_filter: Option<&str>, api_key: SdkKey) -> Result<EnvConfig, ConfigError> {
     let flag_sets: Vec<String> = flag_set_filter
         .map(|f| f.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
@@ -201,7 +215,7 @@ fn env_config(id: String, flag_set_filter: Option<&str>) -> Result<EnvConfig, Co
         FlagFilter::by_sets(&flag_sets)
             .map_err(|e| ConfigError::FlagSetFilter { env: id.clone(), message: e.to_string() })?
     };
-    Ok(EnvConfig { id, flag_sets: filter.sets().to_vec(), filter })
+    Ok(EnvConfig { id, flag_sets: filter.sets().to_vec(), filter, api_key })
 }
 
 /// A JS-truthy JSON value.
@@ -243,13 +257,14 @@ fn parse_environments(json: &str) -> Result<Vec<(String, EnvConfig)>, ConfigErro
         if out.iter().any(|(t, _)| *t == token) {
             return Err(ConfigError::DuplicateToken(index));
         }
+        let key = match api_key {
+            Value::String(k) => k.clone(),
+            other => other.to_string(),
+        };
         let id = match entry.get("ID") {
             Some(Value::String(id)) => id.clone(),
             Some(_) => return Err(problem("ID must be a string")),
-            None => match api_key {
-                Value::String(k) => format!("env-{}", fnv_hex(k)),
-                other => format!("env-{}", fnv_hex(&other.to_string())),
-            },
+            None => format!("env-{}", fnv_hex(&key)),
         };
         let id = check_id(id)?;
         if out.iter().any(|(_, e)| e.id == id) {
@@ -259,7 +274,7 @@ fn parse_environments(json: &str) -> Result<Vec<(String, EnvConfig)>, ConfigErro
             Some(Value::String(f)) => Some(f.as_str()),
             _ => None,
         };
-        out.push((token, env_config(id, filter)?));
+        out.push((token, env_config(id, filter, SdkKey(key))?));
     }
     Ok(out)
 }
@@ -289,6 +304,35 @@ mod tests {
         assert_eq!(s.revalidate_ms, 2000);
         assert_eq!(s.admin_token.as_deref(), Some("adm"));
         assert!(settings(&[(VAR_REVALIDATE_SECONDS, "x")]).is_err());
+    }
+
+    #[test]
+    fn sdk_keys_and_settings() {
+        let s = settings(&[(VAR_API_KEY, "real-key"), ("SPLIT_EVALUATOR_EVENTS_QUEUE_SIZE", "3")]).unwrap();
+        let env = s.environments()[0].clone();
+        assert_eq!(env.api_key.0, "real-key");
+        assert!(s.sdk.pulls(&env.api_key));
+        assert!(!format!("{env:?}").contains("real-key"), "the key is not printed");
+        assert_eq!(s.sdk.recorder.events_queue_size, 3);
+        let unset = settings(&[]).unwrap();
+        assert!(!unset.sdk.pulls(&unset.environments()[0].api_key), "unset is split-evaluator's \"undefined\"");
+        let e = settings(&[("SPLIT_EVALUATOR_EVENTS_QUEUE_SIZE", "x")]).unwrap_err();
+        assert!(matches!(e, ConfigError::Sdk(_)));
+        assert!(e.to_string().starts_with("SPLIT_EVALUATOR_EVENTS_QUEUE_SIZE"), "{e}");
+        let multi = settings(&[(
+            VAR_ENVIRONMENTS,
+            r#"[{"API_KEY":12,"AUTH_TOKEN":"a"},{"API_KEY":"localhost","AUTH_TOKEN":"b"}]"#,
+        )])
+        .unwrap();
+        let keys: Vec<bool> = multi.environments().iter().map(|e| multi.sdk.pulls(&e.api_key)).collect();
+        assert_eq!(keys, [true, false]);
+        assert!(settings(&[
+            (VAR_ENVIRONMENTS, "[]"),
+            ("SPLIT_EVALUATOR_GLOBAL_CONFIG", r#"{"sync":{"splitFilters":[{}]}}"#)
+        ])
+        .unwrap_err()
+        .to_string()
+        .contains("FLAG_SET_FILTER"));
     }
 
     #[test]

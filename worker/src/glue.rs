@@ -2,10 +2,16 @@
 //! compiled snapshots, responses out. Every decision is made by the sans-I/O modules.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
-use split_edge::sdk::{SplitEdge, SplitEdgeConfig};
-use worker::{event, kv::KvStore, Context, Date, Env, Request, Response, ScheduleContext, ScheduledEvent};
+use split_edge::http::{HttpOutcome, HttpRequest, Method};
+use split_edge::recorder::DeliveryResult;
+use split_edge::sdk::{Progress, SplitEdge};
+use wasm_bindgen::JsValue;
+use worker::{
+    event, kv::KvStore, Context, Date, Env, Fetch, Headers, Request, RequestInit, Response, ScheduleContext,
+    ScheduledEvent,
+};
 
 use crate::admin::{self, EnvStats};
 use crate::api::{self, Reply};
@@ -13,6 +19,8 @@ use crate::auth;
 use crate::config::{EnvConfig, Settings};
 use crate::layout::{self, Manifest};
 use crate::params::ApiRequest;
+use crate::pull::{PullCapture, SyncRecord};
+use crate::sdk_settings::NOT_SENT;
 use crate::state::FlagData;
 
 /// The KV namespace binding.
@@ -28,6 +36,12 @@ struct EnvState {
     manifest: Option<Manifest>,
     checked_ms: u64,
     last_error: Option<String>,
+    /// Why the last synchronized data could not be stored in KV.
+    store_error: Option<String>,
+    /// The synchronization record this isolate last stored or read.
+    sync_record: Option<SyncRecord>,
+    /// The snapshot holds synchronized data KV does not: reload it from KV at the next refresh.
+    resync: bool,
 }
 
 /// What the isolate keeps between requests.
@@ -62,17 +76,45 @@ fn kv_error(e: impl std::fmt::Display) -> Reply {
     Reply::error(503, serde_json::Value::String(format!("Workers KV is unavailable: {e}")))
 }
 
+/// A new core object for `env`, holding `snapshot`.
+fn new_state(
+    settings: &Settings,
+    env: &EnvConfig,
+    snapshot: split_edge::Snapshot,
+    manifest: Option<Manifest>,
+    now: u64,
+) -> Option<EnvState> {
+    let config = settings.sdk.edge_config(&env.api_key, env.filter.clone());
+    match SplitEdge::with_snapshot(config, snapshot) {
+        Ok(edge) => Some(EnvState {
+            edge,
+            manifest,
+            checked_ms: now,
+            last_error: None,
+            store_error: None,
+            sync_record: None,
+            resync: false,
+        }),
+        Err(e) => {
+            worker::console_error!("environment {}: {e}", env.id);
+            None
+        }
+    }
+}
+
 /// Makes sure the isolate holds `env`'s current data: re-reads the manifest when it was last read
 /// `revalidate_ms` ago or more (or `force`), and reloads when its version changed.
-async fn refresh(kv: &KvStore, env: &EnvConfig, revalidate_ms: u64, force: bool) -> Result<(), String> {
+async fn refresh(kv: &KvStore, settings: &Settings, env: &EnvConfig, force: bool) -> Result<(), String> {
+    let revalidate_ms = settings.revalidate_ms;
     let now = now_ms();
-    let (due, current) = ISOLATE.with(|i| {
+    let (due, current, resync) = ISOLATE.with(|i| {
         let i = i.borrow();
         match i.envs.get(&env.id) {
-            None => (true, None),
+            None => (true, None, false),
             Some(s) => (
-                force || now.saturating_sub(s.checked_ms) >= revalidate_ms,
+                force || s.resync || now.saturating_sub(s.checked_ms) >= revalidate_ms,
                 s.manifest.as_ref().map(|m| m.version.clone()),
+                s.resync,
             ),
         }
     });
@@ -83,7 +125,7 @@ async fn refresh(kv: &KvStore, env: &EnvConfig, revalidate_ms: u64, force: bool)
         Ok(t) => t,
         // Keep serving what the isolate holds; fail only when it holds nothing.
         Err(e) if current.is_some() => {
-            record_error(env, now, format!("reading the manifest failed: {e}"));
+            record_error(settings, env, now, format!("reading the manifest failed: {e}"));
             return Ok(());
         }
         Err(e) => return Err(e.to_string()),
@@ -91,13 +133,13 @@ async fn refresh(kv: &KvStore, env: &EnvConfig, revalidate_ms: u64, force: bool)
     let manifest = match text.map(|t| Manifest::from_json(&t)).transpose() {
         Ok(m) => m,
         Err(e) => {
-            record_error(env, now, e.to_string());
+            record_error(settings, env, now, e.to_string());
             return Ok(());
         }
     };
     let version = manifest.as_ref().map(|m| m.version.clone());
     let exists = ISOLATE.with(|i| i.borrow().envs.contains_key(&env.id));
-    if exists && version == current {
+    if exists && version == current && !resync {
         ISOLATE.with(|i| {
             if let Some(s) = i.borrow_mut().envs.get_mut(&env.id) {
                 s.checked_ms = now;
@@ -112,7 +154,7 @@ async fn refresh(kv: &KvStore, env: &EnvConfig, revalidate_ms: u64, force: bool)
             let values = match read_values(kv, &layout::keys_to_read(m, previous.as_ref())).await {
                 Ok(v) => v,
                 Err(e) if current.is_some() => {
-                    record_error(env, now, format!("reading the data failed: {e}"));
+                    record_error(settings, env, now, format!("reading the data failed: {e}"));
                     return Ok(());
                 }
                 Err(e) => return Err(e),
@@ -127,7 +169,7 @@ async fn refresh(kv: &KvStore, env: &EnvConfig, revalidate_ms: u64, force: bool)
         }
     };
     match snapshot {
-        Err(e) => record_error(env, now, e.to_string()),
+        Err(e) => record_error(settings, env, now, e.to_string()),
         Ok(snapshot) => ISOLATE.with(|i| {
             let mut i = i.borrow_mut();
             match i.envs.get_mut(&env.id) {
@@ -136,12 +178,11 @@ async fn refresh(kv: &KvStore, env: &EnvConfig, revalidate_ms: u64, force: bool)
                     s.manifest = manifest;
                     s.checked_ms = now;
                     s.last_error = None;
+                    s.resync = false;
                 }
                 None => {
-                    let mut config = SplitEdgeConfig::new(env.id.clone());
-                    config.filter = env.filter.clone();
-                    if let Ok(edge) = SplitEdge::with_snapshot(config, snapshot) {
-                        i.envs.insert(env.id.clone(), EnvState { edge, manifest, checked_ms: now, last_error: None });
+                    if let Some(state) = new_state(settings, env, snapshot, manifest, now) {
+                        i.envs.insert(env.id.clone(), state);
                     }
                 }
             }
@@ -184,20 +225,17 @@ async fn read_values(kv: &KvStore, keys: &[String]) -> Result<HashMap<String, St
 }
 
 /// Keeps serving the data loaded before (if any) and remembers why the new data did not load.
-fn record_error(env: &EnvConfig, now: u64, message: String) {
+fn record_error(settings: &Settings, env: &EnvConfig, now: u64, message: String) {
     ISOLATE.with(|i| {
         let mut i = i.borrow_mut();
         if let Some(s) = i.envs.get_mut(&env.id) {
             s.checked_ms = now;
             s.last_error = Some(message);
         } else {
-            let mut config = SplitEdgeConfig::new(env.id.clone());
-            config.filter = env.filter.clone();
-            if let Ok(edge) = SplitEdge::new(config) {
-                i.envs.insert(
-                    env.id.clone(),
-                    EnvState { edge, manifest: None, checked_ms: now, last_error: Some(message) },
-                );
+            let snapshot = split_edge::Snapshot::new().with_filter(env.filter.clone());
+            if let Some(mut state) = new_state(settings, env, snapshot, None, now) {
+                state.last_error = Some(message);
+                i.envs.insert(env.id.clone(), state);
             }
         }
     });
@@ -222,7 +260,11 @@ async fn api_request(req: &mut Request) -> worker::Result<ApiRequest> {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    // The API documentation needs no authorization (as split-evaluator's `/api-docs`).
+    if let Some(reply) = crate::docs::route(&req.path()) {
+        return respond(reply, None);
+    }
     let settings = match settings(&env) {
         Ok(s) => s,
         Err(e) => return respond(Reply::error(500, serde_json::Value::String(e.to_string())), None),
@@ -236,7 +278,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         return respond(Reply::error(401, serde_json::Value::String("Unauthorized".to_owned())), None);
     };
     let kv = env.kv(KV_BINDING)?;
-    if let Err(e) = refresh(&kv, &env_config, settings.revalidate_ms, false).await {
+    if let Err(e) = refresh(&kv, &settings, &env_config, false).await {
         return respond(kv_error(e), None);
     }
     let request = api_request(&mut req).await?;
@@ -252,7 +294,74 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         .unwrap_or_else(|| fallback(&request))
     };
     let cn = with_env(&env_config.id, |s| s.edge.snapshot().flags_change_number());
+    deliver_due(&ctx, &settings, &env_config);
     respond(reply, cn)
+}
+
+/// Hands the posts that are due (a batch full or old enough, a retry after its backoff) to
+/// `wait_until`: each is sent after the response and its outcome reported to the core.
+fn deliver_due(ctx: &Context, settings: &Settings, env: &EnvConfig) {
+    let now = now_ms();
+    let requests =
+        with_env(
+            &env.id,
+            |s| {
+                if s.edge.next_due().is_some_and(|due| due <= now) {
+                    s.edge.poll(now)
+                } else {
+                    Vec::new()
+                }
+            },
+        )
+        .unwrap_or_default();
+    for request in requests {
+        let env_id = env.id.clone();
+        let sends = settings.sdk.sends(&env.api_key, &request.url);
+        ctx.wait_until(async move { deliver(&env_id, request, sends).await });
+    }
+}
+
+/// Sends one post of the recorder (or, when `sends` is false, drops it as [`NOT_SENT`]) and
+/// reports its outcome (the isolate state is borrowed again after the await).
+async fn deliver(env_id: &str, request: HttpRequest, sends: bool) {
+    let outcome = if sends { send(&request).await } else { HttpOutcome::response(NOT_SENT.0, NOT_SENT.1) };
+    let now = now_ms();
+    let progress = with_env(env_id, |s| s.edge.on_outcome(request.id, outcome, now));
+    if let (true, Some(Progress::Delivery(report))) = (sends, progress) {
+        if !matches!(report.result, DeliveryResult::Delivered) {
+            let kind = report.kind.map_or("unknown", |k| k.as_str());
+            worker::console_warn!("environment {env_id}: {kind} post {}: {:?}", request.url, report.result);
+        }
+    }
+}
+
+/// Sends a request of the core with `fetch` and turns the result into an outcome.
+async fn send(request: &HttpRequest) -> HttpOutcome {
+    match send_http(request).await {
+        Ok((status, body)) => HttpOutcome::response(status, body),
+        Err(e) => HttpOutcome::NetworkError(e.to_string()),
+    }
+}
+
+async fn send_http(request: &HttpRequest) -> worker::Result<(u16, String)> {
+    let headers = Headers::new();
+    for (name, value) in &request.headers {
+        headers.set(name, value)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(match request.method {
+        Method::Get => worker::Method::Get,
+        Method::Post => worker::Method::Post,
+    })
+    .with_headers(headers);
+    if let Some(body) = &request.body {
+        init.with_body(Some(JsValue::from_str(body)));
+    }
+    let req = Request::new_with_init(&request.url, &init)?;
+    let mut resp = Fetch::Request(req).send().await?;
+    let status = resp.status_code();
+    let body = resp.text().await.unwrap_or_default();
+    Ok((status, body))
 }
 
 fn fallback(req: &ApiRequest) -> Reply {
@@ -275,11 +384,11 @@ async fn admin_route(
         (true, "/admin/ping") => Reply::text(200, "pong"),
         (true, "/admin/healthcheck") => {
             let ready = with_env(&env.id, |s| s.edge.client().is_ready()).unwrap_or(false);
-            if ready {
-                Reply::text(200, "Split Evaluator working as expected.")
-            } else {
-                Reply::text(500, "Split evaluator engine is not evaluating traffic properly.")
-            }
+            let sync_error = match (ready, settings.sdk.pulls(&env.api_key)) {
+                (false, true) => sync_view(kv, &env.id).await.last_error,
+                _ => None,
+            };
+            admin::healthcheck(ready, sync_error.as_deref())
         }
         (true, "/admin/version") => Reply::json(200, &admin::version()),
         (true, "/admin/uptime") => {
@@ -288,6 +397,8 @@ async fn admin_route(
         }
         (true, "/admin/stats") => {
             let started = ISOLATE.with(|i| i.borrow().started_ms);
+            let pull = settings.sdk.pulls(&env.api_key);
+            let sync_record = if pull { stored_sync_record(kv, &env.id).await } else { None };
             let stats = with_env(&env.id, |s| EnvStats {
                 id: env.id.clone(),
                 split_count: s.edge.snapshot().flag_count(),
@@ -296,6 +407,12 @@ async fn admin_route(
                 manifest: s.manifest.clone(),
                 checked_ms: s.checked_ms,
                 last_error: s.last_error.clone(),
+                pull,
+                impressions_mode: settings.sdk.recorder.impressions_mode.to_string(),
+                recorder: Some(s.edge.recorder_stats()),
+                sync: pull.then(|| s.edge.sync_status().clone()),
+                sync_record,
+                store_error: s.store_error.clone(),
             })
             .unwrap_or_default();
             Reply::json(200, &admin::stats(now_ms().saturating_sub(started), &stats))
@@ -314,7 +431,7 @@ async fn admin_route(
 }
 
 async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiRequest) -> Reply {
-    if let Err(e) = refresh(kv, env, settings.revalidate_ms, true).await {
+    if let Err(e) = refresh(kv, settings, env, true).await {
         return kv_error(e);
     }
     let body = req.body.as_deref().unwrap_or_default();
@@ -357,7 +474,7 @@ async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiReque
             return kv_error(e);
         }
     }
-    if let Err(e) = refresh(kv, env, settings.revalidate_ms, true).await {
+    if let Err(e) = refresh(kv, settings, env, true).await {
         return kv_error(e);
     }
     Reply::json(200, &plan.summary)
@@ -365,12 +482,167 @@ async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiReque
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let Ok(settings) = settings(&env) else { return };
+    let settings = match settings(&env) {
+        Ok(s) => s,
+        Err(e) => {
+            worker::console_error!("the cron run does nothing until the configuration is fixed: {e}");
+            return;
+        }
+    };
     let Ok(kv) = env.kv(KV_BINDING) else { return };
     for env_config in settings.environments() {
-        let _ = refresh(&kv, env_config, settings.revalidate_ms, true).await;
+        if let Err(e) = refresh(&kv, &settings, env_config, true).await {
+            worker::console_warn!("environment {}: {e}", env_config.id);
+        }
+        if settings.sdk.pulls(&env_config.api_key) {
+            pull(&kv, &settings, env_config).await;
+        }
+        flush(&settings, env_config).await;
         collect_garbage(&kv, env_config, settings.gc_grace_ms).await;
     }
+}
+
+/// Posts everything the environment's recorder holds (failed posts stay in it for a retry).
+async fn flush(settings: &Settings, env: &EnvConfig) {
+    let now = now_ms();
+    let requests = with_env(&env.id, |s| s.edge.flush(now)).unwrap_or_default();
+    for request in requests {
+        let sends = settings.sdk.sends(&env.api_key, &request.url);
+        deliver(&env.id, request, sends).await;
+    }
+}
+
+/// Remembers why synchronized data could not be stored, and makes the next run start over from
+/// the stored data (the snapshot was changed by the run, KV was not). Returns the message.
+fn store_failed(env_id: &str, message: String) -> Option<String> {
+    worker::console_warn!("environment {env_id}: {message}");
+    with_env(env_id, |s| {
+        s.store_error = Some(message.clone());
+        s.manifest = None;
+        s.resync = true;
+    });
+    Some(message)
+}
+
+/// The stored synchronization record of an environment (`None`: none, or KV failed).
+async fn read_sync_record(kv: &KvStore, env_id: &str) -> Option<SyncRecord> {
+    kv.get(&SyncRecord::key(env_id)).text().await.ok().flatten().and_then(|t| SyncRecord::from_json(&t))
+}
+
+/// The stored synchronization record: KV's (another isolate's cron may have written it), else
+/// this isolate's copy.
+async fn stored_sync_record(kv: &KvStore, env_id: &str) -> Option<SyncRecord> {
+    match read_sync_record(kv, env_id).await {
+        Some(r) => Some(r),
+        None => with_env(env_id, |s| s.sync_record.clone()).flatten(),
+    }
+}
+
+/// The freshest synchronization outcome: the stored record and this isolate's own runs.
+async fn sync_view(kv: &KvStore, env_id: &str) -> SyncRecord {
+    let stored = stored_sync_record(kv, env_id).await;
+    let status = with_env(env_id, |s| s.edge.sync_status().clone());
+    SyncRecord::merge(stored.as_ref(), status.as_ref())
+}
+
+/// Pull mode: synchronizes, then stores the run's outcome for every isolate's `/admin/stats`
+/// (only when it changed, see [`SyncRecord::after_run`]).
+async fn pull(kv: &KvStore, settings: &Settings, env: &EnvConfig) {
+    let error = synchronize(kv, settings, env).await;
+    let cached = with_env(&env.id, |s| s.sync_record.clone()).flatten();
+    let previous = match cached {
+        Some(r) => Some(r),
+        None => read_sync_record(kv, &env.id).await,
+    };
+    let (record, write) = SyncRecord::after_run(previous.as_ref(), error, now_ms());
+    if write {
+        let stored = match kv.put(&SyncRecord::key(&env.id), record.to_json()) {
+            Ok(put) => put.execute().await.is_ok(),
+            Err(_) => false,
+        };
+        if !stored {
+            worker::console_warn!("environment {}: storing the synchronization record failed", env.id);
+            return;
+        }
+    }
+    with_env(&env.id, |s| s.sync_record = Some(record));
+}
+
+/// Synchronizes the environment with Split's SDK API (the core's synchronizer applies the
+/// responses to the isolate's snapshot), then stores what changed in KV as a push would.
+/// Returns the run's error, or why its data could not be stored.
+async fn synchronize(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> Option<String> {
+    let now = now_ms();
+    let previous = with_env(&env.id, |s| s.manifest.clone()).flatten();
+    let flags = match &previous {
+        None => FlagData::default(),
+        Some(m) => match kv.get(&m.flags_key).text().await {
+            Ok(Some(text)) => match FlagData::from_json(&text) {
+                Ok(f) => f,
+                Err(e) => return store_failed(&env.id, e.to_string()),
+            },
+            Ok(None) => return store_failed(&env.id, format!("{} is missing", m.flags_key)),
+            Err(e) => return store_failed(&env.id, format!("Workers KV is unavailable: {e}")),
+        },
+    };
+    let mut capture = PullCapture::new(settings.sdk.urls.sdk.clone(), flags);
+    let mut queue: VecDeque<HttpRequest> = match with_env(&env.id, |s| s.edge.start_sync(now)) {
+        Some(Ok(requests)) => requests.into(),
+        Some(Err(e)) => return Some(e.to_string()),
+        None => return Some("this environment's data could not be set up".to_owned()),
+    };
+    let mut run_error = None;
+    while let Some(request) = queue.pop_front() {
+        let outcome = send(&request).await;
+        let now = now_ms();
+        let progress = with_env(&env.id, |s| {
+            if let HttpOutcome::Response { status, body } = &outcome {
+                let snapshot = s.edge.snapshot();
+                capture.on_response(&request.url, *status, body, |name| layout::segment_data(snapshot, name));
+            }
+            s.edge.on_outcome(request.id, outcome, now)
+        });
+        match progress {
+            Some(Progress::Sync(more)) => queue.extend(more),
+            Some(Progress::SyncFinished(result)) => {
+                if let Err(e) = result {
+                    worker::console_warn!("environment {}: synchronization failed: {e}", env.id);
+                    run_error = Some(e.to_string());
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+    let now = now_ms();
+    let counter = ISOLATE.with(|i| {
+        let mut i = i.borrow_mut();
+        i.pushes = i.pushes.wrapping_add(1);
+        i.pushes
+    });
+    let version = admin::version_id(now, "sync", counter);
+    let writes = match capture.plan(&env.id, &version, now, previous.as_ref()) {
+        Ok(Some((writes, _))) => writes,
+        Ok(None) => {
+            with_env(&env.id, |s| s.store_error = None);
+            return run_error;
+        }
+        Err(e) => return store_failed(&env.id, e.to_string()),
+    };
+    for write in &writes {
+        let put = match kv.put(&write.key, write.value.as_str()) {
+            Ok(p) => p,
+            Err(e) => return store_failed(&env.id, format!("storing synchronized data failed: {e}")),
+        };
+        if let Err(e) = put.execute().await {
+            return store_failed(&env.id, format!("storing synchronized data failed: {e}"));
+        }
+    }
+    with_env(&env.id, |s| s.store_error = None);
+    if let Err(e) = refresh(kv, settings, env, true).await {
+        worker::console_warn!("environment {}: {e}", env.id);
+    }
+    run_error
 }
 
 /// Deletes data keys that the current manifest does not name and whose version is older than

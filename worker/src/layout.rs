@@ -184,6 +184,22 @@ pub fn plan_push(
     previous: Option<&Manifest>,
     change: Change<'_>,
 ) -> (Vec<KvWrite>, Manifest) {
+    match change {
+        Change::Flags(data) => plan_version(env_id, version, now_ms, previous, Some(data), &[]),
+        Change::Segment(seg) => plan_version(env_id, version, now_ms, previous, None, &[seg]),
+    }
+}
+
+/// [`plan_push`] of several changes at once (a synchronization run's): new flag data, if any,
+/// and new members of some segments. Data keys first, the manifest last.
+pub fn plan_version(
+    env_id: &str,
+    version: &str,
+    now_ms: u64,
+    previous: Option<&Manifest>,
+    flags: Option<&FlagData>,
+    segments: &[&SegmentData],
+) -> (Vec<KvWrite>, Manifest) {
     let mut writes = Vec::new();
     let mut manifest = match previous {
         Some(p) => p.clone(),
@@ -200,14 +216,8 @@ pub fn plan_push(
     };
     manifest.version = version.to_owned();
     manifest.updated_at_ms = now_ms;
-    if previous.is_none() && !matches!(change, Change::Flags(_)) {
-        // Segments before any flags: store empty flag data so the manifest is complete.
-        let key = flags_key(env_id, version);
-        writes.push(KvWrite { key: key.clone(), value: FlagData::default().to_json() });
-        manifest.flags_key = key;
-    }
-    match change {
-        Change::Flags(data) => {
+    match flags {
+        Some(data) => {
             let key = flags_key(env_id, version);
             writes.push(KvWrite { key: key.clone(), value: data.to_json() });
             manifest.flags_key = key;
@@ -215,25 +225,38 @@ pub fn plan_push(
             manifest.rule_based_segments_change_number = data.rule_based_segments_change_number;
             manifest.flag_count = data.flags.len();
         }
-        Change::Segment(seg) => {
-            let index = match manifest.segments.keys().position(|n| *n == seg.name) {
-                Some(i) => i,
-                None => manifest.segments.len(),
-            };
-            let chunks: Vec<String> = chunk_keys(seg.keys.iter())
-                .into_iter()
-                .enumerate()
-                .map(|(i, value)| {
-                    let key = chunk_key(env_id, version, index, i);
-                    writes.push(KvWrite { key: key.clone(), value });
-                    key
-                })
-                .collect();
-            manifest.segments.insert(
-                seg.name.clone(),
-                SegmentEntry { change_number: seg.change_number, key_count: seg.keys.len(), chunks },
-            );
+        None if previous.is_none() => {
+            // Segments before any flags: store empty flag data so the manifest is complete.
+            let key = flags_key(env_id, version);
+            writes.push(KvWrite { key: key.clone(), value: FlagData::default().to_json() });
+            manifest.flags_key = key;
         }
+        None => {}
+    }
+    // Chunk keys are numbered by the segment's position among all the version's segments, so
+    // they are unique within the version.
+    for seg in segments {
+        manifest.segments.entry(seg.name.clone()).or_insert(SegmentEntry {
+            change_number: -1,
+            key_count: 0,
+            chunks: Vec::new(),
+        });
+    }
+    for seg in segments {
+        let index = manifest.segments.keys().position(|n| *n == seg.name).unwrap_or(0);
+        let chunks: Vec<String> = chunk_keys(seg.keys.iter())
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| {
+                let key = chunk_key(env_id, version, index, i);
+                writes.push(KvWrite { key: key.clone(), value });
+                key
+            })
+            .collect();
+        manifest.segments.insert(
+            seg.name.clone(),
+            SegmentEntry { change_number: seg.change_number, key_count: seg.keys.len(), chunks },
+        );
     }
     writes.push(KvWrite { key: manifest_key(env_id), value: manifest.to_json() });
     (writes, manifest)

@@ -1,15 +1,19 @@
 //! # split-edge-worker
 //!
-//! split-evaluator's REST API (spec §8) on Cloudflare Workers, answering from rollout data that
-//! admin pushes store in Workers KV.
+//! split-evaluator's REST API (spec §8) on Cloudflare Workers, answering from rollout data in
+//! Workers KV that admin pushes or the cron's synchronization with Split (pull mode) store there,
+//! and delivering impressions, events and the impression listener's posts.
 //!
-//! Everything but the Workers glue is sans-I/O and tested natively: settings ([`config`]),
-//! authorization ([`auth`]), the stored form of pushed data ([`state`]), its KV layout
-//! ([`layout`]), request inputs ([`params`]), the client and manager endpoints ([`api`]) and the
-//! admin endpoints ([`admin`]). The glue (wasm32 only) reads and writes KV and keeps each
-//! environment's compiled snapshot in the isolate, re-reading the manifest at most every N
-//! seconds (`SPLIT_EDGE_REVALIDATE_SECONDS`, default 10): new data is served within N s of
-//! landing in KV.
+//! Everything but the Workers glue is sans-I/O and tested natively: settings ([`config`], and
+//! [`sdk_settings`] for Split's URLs, the SDK key, the recorder and fallbacks), authorization
+//! ([`auth`]), the stored form of pushed data ([`state`]), its KV layout ([`layout`]), what a
+//! synchronization run changes in it ([`pull`]), request inputs ([`params`]), the client and
+//! manager endpoints ([`api`]) and the admin endpoints ([`admin`]). The glue (wasm32 only) reads
+//! and writes KV, keeps each environment's core object (snapshot, recorder, synchronizer) in the
+//! isolate, re-reading the manifest at most every N seconds (`SPLIT_EDGE_REVALIDATE_SECONDS`,
+//! default 10): new data is served within N s of landing in KV. It sends the core's HTTP
+//! requests with `fetch` (posts that are due after each request in `waitUntil`; everything, and
+//! the synchronization, on cron runs) and reports each outcome back.
 
 #![cfg_attr(
     not(test),
@@ -27,8 +31,11 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod docs;
 pub mod layout;
 pub mod params;
+pub mod pull;
+pub mod sdk_settings;
 pub mod state;
 
 #[cfg(target_arch = "wasm32")]

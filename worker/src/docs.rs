@@ -1,0 +1,42 @@
+//! `/api-docs`: the OpenAPI 3 document of the Worker's API (`worker/openapi.json`) and a page
+//! that renders it. Served without authorization, as split-evaluator serves its Swagger UI. The
+//! page is self-contained (no CDN): it fetches the document and lists every operation with its
+//! parameters, request body and responses. `tests/worker/docs.test.mjs` calls every operation
+//! the document lists, so the document cannot drift from the routes.
+
+use crate::api::{Reply, JSON};
+
+/// The OpenAPI document.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// The page rendering it.
+const PAGE: &str = include_str!("../js/api-docs.html");
+
+/// The answer to a `/api-docs` path, if `path` is one.
+pub fn route(path: &str) -> Option<Reply> {
+    match path {
+        "/api-docs" | "/api-docs/" => {
+            Some(Reply { status: 200, content_type: "text/html; charset=utf-8", body: PAGE.to_owned() })
+        }
+        "/api-docs/openapi.json" => Some(Reply { status: 200, content_type: JSON, body: OPENAPI.to_owned() }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_openapi_3_with_every_route_family() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).expect("valid JSON");
+        assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3."));
+        let paths = doc["paths"].as_object().expect("paths");
+        for p in ["/client/get-treatment", "/client/track", "/manager/splits", "/admin/stats", "/admin/split-changes"] {
+            assert!(paths.contains_key(p), "{p}");
+        }
+        assert_eq!(route("/api-docs").map(|r| r.status), Some(200));
+        assert_eq!(route("/api-docs/openapi.json").map(|r| r.body.len()), Some(OPENAPI.len()));
+        assert!(route("/client/get-treatment").is_none());
+    }
+}
