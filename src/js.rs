@@ -232,6 +232,18 @@ pub fn string_to_number(s: &str) -> f64 {
     std::str::from_utf8(t).ok().and_then(|lit| lit.parse::<f64>().ok()).unwrap_or(f64::NAN)
 }
 
+/// JS truthiness of a JSON value (`if (v)`): `null`, `false`, `0`, `NaN` and `""` are falsy;
+/// arrays and objects are truthy.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
 /// JS `Number(v)` for a JSON value:
 /// * number → itself (as `f64`);
 /// * string → [`string_to_number`];

@@ -54,9 +54,11 @@ use std::fmt;
 use serde_json::{json, Map, Value};
 
 use crate::error::LoadError;
+use crate::js::truthy;
 use crate::labels;
 use crate::model::SplitChange;
 use crate::snapshot::{Snapshot, SplitChangeSummary};
+use crate::wire::array_index;
 
 /// The traffic type of every localhost flag.
 pub const TRAFFIC_TYPE: &str = "localhost";
@@ -571,26 +573,6 @@ fn js_first_entry(map: &Map<String, Value>) -> Option<(&str, &Value)> {
     match first_index {
         Some((_, k, v)) => Some((k.as_str(), v)),
         None => map.iter().next().map(|(k, v)| (k.as_str(), v)),
-    }
-}
-
-/// Whether a name is a JS array index (`"0"`, `"17"`; not `"01"`, `"-1"`, nor 2^32-1 and above):
-/// such keys come first in JS object key order.
-fn array_index(name: &str) -> Option<u32> {
-    if name.is_empty() || (name.len() > 1 && name.starts_with('0')) || !name.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    name.parse::<u32>().ok().filter(|n| *n != u32::MAX)
-}
-
-/// JS truthiness of a JSON value.
-fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(_) | Value::Object(_) => true,
     }
 }
 

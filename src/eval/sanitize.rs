@@ -16,17 +16,6 @@ pub enum Raw<'v> {
     Value(&'v Value),
 }
 
-/// JS truthiness of a JSON value.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(_) | Value::Object(_) => true,
-    }
-}
-
 /// The lang `toString` helper: `null` → "", arrays keep only string elements, `-0` → "-0".
 fn lang_to_string(v: &Value) -> Cow<'_, str> {
     match v {
@@ -47,11 +36,11 @@ pub fn string<'v>(raw: Raw<'v>) -> Option<Cow<'v, str>> {
     let s = match raw {
         Raw::Key(k) => match k.matching {
             KeyPart::Str(s) => Cow::Borrowed(s),
-            KeyPart::Other(v) if truthy(v) => lang_to_string(v),
+            KeyPart::Other(v) if js::truthy(v) => lang_to_string(v),
             KeyPart::Other(_) | KeyPart::Undefined => return None,
         },
         Raw::Value(Value::Object(map)) => match map.get("matchingKey") {
-            Some(mk) if truthy(mk) => lang_to_string(mk),
+            Some(mk) if js::truthy(mk) => lang_to_string(mk),
             _ => return None,
         },
         Raw::Value(v) => lang_to_string(v),

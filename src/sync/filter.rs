@@ -251,14 +251,7 @@ impl FlagFilter {
     /// # Errors
     /// [`FilterError::TooManyValues`] when a type has more unique valid values than it accepts.
     pub fn validate_json(config: &Value) -> Result<FilterValidation, FilterError> {
-        let is_falsy = match config {
-            Value::Null => true,
-            Value::Bool(b) => !b,
-            Value::Number(n) => n.as_f64().is_some_and(|f| f == 0.0 || f.is_nan()),
-            Value::String(s) => s.is_empty(),
-            Value::Array(_) | Value::Object(_) => false,
-        };
-        if is_falsy {
+        if !crate::js::truthy(config) {
             return Ok(FilterValidation { filter: FlagFilter::none(), warnings: Vec::new() });
         }
         let entries = match config {

@@ -8,8 +8,8 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const buildDir = join(root, 'worker', 'build');
 export const ADMIN = 'admin-secret';
 
-/** Starts the Worker with these vars (strings). */
-export async function start(bindings = {}, kvPersist = false) {
+/** Starts the Worker with these vars (strings); `options` adds Miniflare options (e.g. `port`). */
+export async function start(bindings = {}, kvPersist = false, options = {}) {
   if (!existsSync(join(buildDir, 'entry.mjs'))) {
     throw new Error('worker/build is missing: run `node worker/scripts/build.mjs` first');
   }
@@ -25,6 +25,7 @@ export async function start(bindings = {}, kvPersist = false) {
     kvPersist,
     bindings: { SPLIT_EDGE_ADMIN_TOKEN: ADMIN, ...bindings },
     cf: false,
+    ...options,
   });
   await mf.ready;
   return mf;

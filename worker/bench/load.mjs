@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
-import { Miniflare } from 'miniflare';
+import { start } from '../../tests/worker/helpers.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const buildDir = join(root, 'worker', 'build');
@@ -47,21 +47,7 @@ function snapshot() {
 }
 
 function miniflare(persist) {
-  return new Miniflare({
-    scriptPath: join(buildDir, 'entry.mjs'),
-    modules: true,
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    compatibilityDate: '2026-04-01',
-    kvNamespaces: ['SPLIT_DATA'],
-    kvPersist: persist,
-    bindings: { SPLIT_EVALUATOR_AUTH_TOKEN: TOKEN, SPLIT_EDGE_ADMIN_TOKEN: ADMIN },
-    cf: false,
-    port: 0,
-    host: '127.0.0.1',
-  });
+  return start({ SPLIT_EVALUATOR_AUTH_TOKEN: TOKEN, SPLIT_EDGE_ADMIN_TOKEN: ADMIN }, persist, { port: 0, host: '127.0.0.1' });
 }
 
 async function post(mf, path, body) {
@@ -89,7 +75,7 @@ console.log(`Worker wasm: ${(wasm.length / 1024).toFixed(1)} KB raw, ${(gzipSync
 const persist = mkdtempSync(join(tmpdir(), 'split-edge-bench-'));
 const data = snapshot();
 try {
-  const mf = miniflare(persist);
+  const mf = await miniflare(persist);
   const url = await mf.ready;
   const t0 = performance.now();
   await post(mf, '/admin/split-changes', data.splitChanges);
@@ -107,8 +93,7 @@ try {
   // manifest, the flag data and the segment chunks, and compiles the snapshot.
   const cold = [];
   for (let round = 0; round < 3; round++) {
-    const mf2 = miniflare(persist);
-    await mf2.ready;
+    const mf2 = await miniflare(persist);
     const t = performance.now();
     const res = await mf2.dispatchFetch('http://localhost/client/get-treatment?key=user_1_1&split-name=flag_1', { headers: { authorization: TOKEN } });
     await res.text();

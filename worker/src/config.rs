@@ -8,6 +8,7 @@
 use std::fmt;
 
 use serde_json::Value;
+use split_edge::js::truthy;
 use split_edge::sync::FlagFilter;
 
 use crate::sdk_settings::{SdkConfigError, SdkKey, SdkSettings};
@@ -216,17 +217,6 @@ fn env_config(id: String, flag_set_filter: Option<&str>, api_key: SdkKey) -> Res
             .map_err(|e| ConfigError::FlagSetFilter { env: id.clone(), message: e.to_string() })?
     };
     Ok(EnvConfig { id, flag_sets: filter.sets().to_vec(), filter, api_key })
-}
-
-/// A JS-truthy JSON value.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(_) | Value::Object(_) => true,
-    }
 }
 
 /// FNV-1a 64 of a string, as 16 hex digits: the default id of an environment (from its API key,
