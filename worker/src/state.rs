@@ -12,6 +12,7 @@ use std::fmt;
 
 use serde_json::{json, Value};
 use split_edge::model::{SegmentChange, SplitChange};
+use split_edge::snapshot::SplitChangeSummary;
 use split_edge::LoadError;
 
 /// Why a pushed body was not applied. The stored data is untouched.
@@ -78,24 +79,16 @@ impl Default for FlagData {
     }
 }
 
-/// What a split-changes push changed.
+/// What a split-changes push changed: the core's summary of applying the body, and whether the
+/// body replaced everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SplitPushSummary {
     /// Whether the body replaced everything (`since` -1).
     pub full: bool,
-    /// Flags inserted or replaced.
-    pub flags_upserted: usize,
-    /// Flags removed.
-    pub flags_removed: usize,
-    /// Rule-based segments inserted or replaced.
-    pub rule_based_segments_upserted: usize,
-    /// Rule-based segments removed.
-    pub rule_based_segments_removed: usize,
-    /// The flags' change number afterwards.
-    pub flags_change_number: i64,
-    /// The rule-based segments' change number afterwards.
-    pub rule_based_segments_change_number: i64,
+    /// What changed, and the change numbers afterwards.
+    #[serde(flatten)]
+    pub changes: SplitChangeSummary,
 }
 
 fn name_of(v: &Value) -> Option<&str> {
@@ -229,8 +222,8 @@ impl FlagData {
             next.upsert_order.retain(|n| !names.contains(n) && next.flags.iter().any(|(f, _)| f == n));
             next.upsert_order.extend(names);
             next.flags_change_number = flags.till;
-            summary.flags_upserted = up;
-            summary.flags_removed = removed;
+            summary.changes.flags_upserted = up;
+            summary.changes.flags_removed = removed;
         }
         if let (Some(rbs), false) = (&change.rule_based_segments, legacy) {
             if rbs.since == -1 {
@@ -244,11 +237,11 @@ impl FlagData {
             }
             let (up, removed, _) = apply_items(&mut next.rule_based_segments, rbs_items);
             next.rule_based_segments_change_number = rbs.till;
-            summary.rule_based_segments_upserted = up;
-            summary.rule_based_segments_removed = removed;
+            summary.changes.rule_based_segments_upserted = up;
+            summary.changes.rule_based_segments_removed = removed;
         }
-        summary.flags_change_number = next.flags_change_number;
-        summary.rule_based_segments_change_number = next.rule_based_segments_change_number;
+        summary.changes.flags_change_number = next.flags_change_number;
+        summary.changes.rule_based_segments_change_number = next.rule_based_segments_change_number;
         *self = next;
         Ok(summary)
     }
@@ -341,12 +334,12 @@ mod tests {
             .to_string();
         let s = data.apply_split_changes(&body).unwrap();
         assert!(s.full);
-        assert_eq!(s.flags_upserted, 2);
+        assert_eq!(s.changes.flags_upserted, 2);
         assert_eq!(data.flags_change_number, 10);
         // Incremental: update a (moves to the end of the upsert order), archive b, add c.
         let body = json!({"ff": {"d": [flag("a", &["s"], "ACTIVE"), flag("b", &[], "ARCHIVED"), flag("c", &[], "ACTIVE")], "s": 10, "t": 11}}).to_string();
         let s = data.apply_split_changes(&body).unwrap();
-        assert_eq!((s.flags_upserted, s.flags_removed), (2, 1));
+        assert_eq!((s.changes.flags_upserted, s.changes.flags_removed), (2, 1));
         assert_eq!(data.flags.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["a", "c"]);
         assert_eq!(data.upsert_order, ["a", "c"]);
         // Round trip.
