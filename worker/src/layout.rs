@@ -323,22 +323,18 @@ pub fn assemble_reusing<'v>(
             .filter(|_| unchanged.contains(&name.as_str()))
             .and_then(|(_, snap)| snap.segment(name))
             .map(|seg| seg.keys.iter().cloned().collect::<Vec<String>>());
-        if let Some(added) = reused {
-            snapshot.apply_segment_change(SegmentChange {
-                name: name.clone(),
-                added,
-                removed: Vec::new(),
-                since: Some(-1),
-                till: entry.change_number,
-            });
-            continue;
-        }
-        let mut added: Vec<String> = Vec::with_capacity(entry.key_count);
-        for key in &entry.chunks {
-            let chunk = values(key).ok_or_else(|| LayoutError::Missing(key.clone()))?;
-            let keys: Vec<String> = serde_json::from_str(chunk).map_err(|_| LayoutError::Chunk(key.clone()))?;
-            added.extend(keys);
-        }
+        let added = match reused {
+            Some(keys) => keys,
+            None => {
+                let mut added: Vec<String> = Vec::with_capacity(entry.key_count);
+                for key in &entry.chunks {
+                    let chunk = values(key).ok_or_else(|| LayoutError::Missing(key.clone()))?;
+                    let keys: Vec<String> = serde_json::from_str(chunk).map_err(|_| LayoutError::Chunk(key.clone()))?;
+                    added.extend(keys);
+                }
+                added
+            }
+        };
         snapshot.apply_segment_change(SegmentChange {
             name: name.clone(),
             added,
