@@ -304,6 +304,42 @@ pub fn to_js_string(v: &Value) -> String {
     }
 }
 
+/// JavaScript's `toUpperCase()` of `s` when the result is plain ASCII, `None` otherwise: enough
+/// to compare a setting with ASCII keywords as JS does (`"optımızed"`, dotless ı, is `OPTIMIZED`)
+/// without Unicode's case tables. Besides ASCII letters, exactly these characters upper-case to
+/// ASCII: `ı` → `I`, `ſ` → `S`, `ß` → `SS` and the Latin ligatures U+FB00–U+FB06.
+///
+/// ```
+/// use split_edge::js::to_ascii_upper_case;
+/// assert_eq!(to_ascii_upper_case("optımızed").as_deref(), Some("OPTIMIZED"));
+/// assert_eq!(to_ascii_upper_case("ﬁx ß").as_deref(), Some("FIX SS"));
+/// assert_eq!(to_ascii_upper_case("débug"), None);
+/// ```
+#[must_use]
+pub fn to_ascii_upper_case(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let mapped = match c {
+            _ if c.is_ascii() => {
+                out.push(c.to_ascii_uppercase());
+                continue;
+            }
+            '\u{131}' => "I",
+            '\u{17f}' => "S",
+            '\u{df}' => "SS",
+            '\u{fb00}' => "FF",
+            '\u{fb01}' => "FI",
+            '\u{fb02}' => "FL",
+            '\u{fb03}' => "FFI",
+            '\u{fb04}' => "FFL",
+            '\u{fb05}' | '\u{fb06}' => "ST",
+            _ => return None,
+        };
+        out.push_str(mapped);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -843,5 +879,18 @@ mod tests {
         assert_eq!(to_js_string(&json!(u64::MAX)), "18446744073709552000");
         assert_eq!(to_js_string(&json!(i64::MIN)), "-9223372036854776000");
         assert_eq!(to_js_string(&json!([[], [[]], null])), ",,");
+    }
+
+    #[test]
+    fn ascii_upper_case_agrees_with_unicode_upper_case() {
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            let full = c.to_uppercase().collect::<String>();
+            let ours = to_ascii_upper_case(c.encode_utf8(&mut [0; 4]));
+            if full.is_ascii() {
+                assert_eq!(ours.as_deref(), Some(full.as_str()), "{c:?}");
+            } else {
+                assert_eq!(ours, None, "{c:?}");
+            }
+        }
     }
 }

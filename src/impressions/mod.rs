@@ -192,7 +192,7 @@ impl FromStr for ImpressionsMode {
     /// Parses a mode case-insensitively: JS uppercases the setting (`toUpperCase`, Unicode-aware:
     /// `"optımızed"` with dotless i is `OPTIMIZED`) before comparing.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_uppercase().as_str() {
+        match crate::js::to_ascii_upper_case(s).as_deref().unwrap_or_default() {
             "OPTIMIZED" => Ok(ImpressionsMode::Optimized),
             "DEBUG" => Ok(ImpressionsMode::Debug),
             "NONE" => Ok(ImpressionsMode::None),

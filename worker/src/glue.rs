@@ -9,7 +9,7 @@ use split_edge::recorder::DeliveryResult;
 use split_edge::sdk::{Progress, SplitEdge};
 use wasm_bindgen::JsValue;
 use worker::{
-    event, kv::KvStore, Context, Date, Env, Fetch, Headers, Request, RequestInit, Response, ScheduleContext,
+    event, kv::KvStore, Context, Date, Env, Fetch, Headers, Request, Response, ScheduleContext,
     ScheduledEvent,
 };
 
@@ -247,13 +247,14 @@ fn with_env<T>(id: &str, f: impl FnOnce(&mut EnvState) -> T) -> Option<T> {
 }
 
 async fn api_request(req: &mut Request) -> worker::Result<ApiRequest> {
-    let url = req.url()?;
     let method = req.method().to_string();
     let body = if method.eq_ignore_ascii_case("POST") { Some(req.text().await?) } else { None };
     Ok(ApiRequest {
         method,
-        path: url.path().to_owned(),
-        query: url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+        path: req.path(),
+        // Read from the serialized URL: `Request::url()` would pull the `url` crate and its IDNA
+        // tables into the Worker for a query string.
+        query: crate::params::query_pairs(&req.inner().url()),
         content_type: req.headers().get("content-type")?,
         body,
     })
@@ -344,21 +345,23 @@ async fn send(request: &HttpRequest) -> HttpOutcome {
 }
 
 async fn send_http(request: &HttpRequest) -> worker::Result<(u16, String)> {
+    // Built with web-sys directly: `worker::RequestInit` serializes its `cf` properties through
+    // serde-wasm-bindgen, code the Worker does not otherwise need.
     let headers = Headers::new();
     for (name, value) in &request.headers {
         headers.set(name, value)?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(match request.method {
-        Method::Get => worker::Method::Get,
-        Method::Post => worker::Method::Post,
-    })
-    .with_headers(headers);
+    let init = web_sys::RequestInit::new();
+    init.set_method(match request.method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+    });
+    init.set_headers(&headers.0);
     if let Some(body) = &request.body {
-        init.with_body(Some(JsValue::from_str(body)));
+        init.set_body(&JsValue::from_str(body));
     }
-    let req = Request::new_with_init(&request.url, &init)?;
-    let mut resp = Fetch::Request(req).send().await?;
+    let req = web_sys::Request::new_with_str_and_init(&request.url, &init)?;
+    let mut resp = Fetch::Request(Request::from(req)).send().await?;
     let status = resp.status_code();
     let body = resp.text().await.unwrap_or_default();
     Ok((status, body))
@@ -466,7 +469,7 @@ async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiReque
         Err(e) => return admin::push_error(&e),
     };
     for write in &plan.writes {
-        let put = match kv.put(&write.key, write.value.as_str()) {
+        let put = match kv.put_bytes(&write.key, write.value.as_bytes()) {
             Ok(p) => p,
             Err(e) => return kv_error(e),
         };
@@ -556,7 +559,7 @@ async fn pull(kv: &KvStore, settings: &Settings, env: &EnvConfig) {
     };
     let (record, write) = SyncRecord::after_run(previous.as_ref(), error, now_ms());
     if write {
-        let stored = match kv.put(&SyncRecord::key(&env.id), record.to_json()) {
+        let stored = match kv.put_bytes(&SyncRecord::key(&env.id), record.to_json().as_bytes()) {
             Ok(put) => put.execute().await.is_ok(),
             Err(_) => false,
         };
@@ -630,7 +633,7 @@ async fn synchronize(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> Opti
         Err(e) => return store_failed(&env.id, e.to_string()),
     };
     for write in &writes {
-        let put = match kv.put(&write.key, write.value.as_str()) {
+        let put = match kv.put_bytes(&write.key, write.value.as_bytes()) {
             Ok(p) => p,
             Err(e) => return store_failed(&env.id, format!("storing synchronized data failed: {e}")),
         };

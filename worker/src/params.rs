@@ -35,6 +35,50 @@ impl ApiRequest {
     }
 }
 
+/// The decoded query pairs of a serialized URL, in order, as `application/x-www-form-urlencoded`
+/// reads them (the WHATWG URL parser's `searchParams`): the part after the first `?` up to a `#`,
+/// split on `&` (empty pieces skipped) and at the first `=`, `+` read as a space, `%XX` decoded and
+/// invalid UTF-8 replaced with U+FFFD. A `%` not followed by two hex digits stays as it is.
+pub fn query_pairs(url: &str) -> Vec<(String, String)> {
+    let Some((_, rest)) = url.split_once('?') else {
+        return Vec::new();
+    };
+    let query = rest.split_once('#').map_or(rest, |(q, _)| q);
+    query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            (form_decode(name), form_decode(value))
+        })
+        .collect()
+}
+
+/// Decodes one `application/x-www-form-urlencoded` name or value.
+fn form_decode(text: &str) -> String {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        match b {
+            b'+' => bytes.push(b' '),
+            b'%' => match (tail.first().copied().and_then(hex), tail.get(1).copied().and_then(hex)) {
+                (Some(hi), Some(lo)) => {
+                    bytes.push(hi << 4 | lo);
+                    rest = tail.get(2..).unwrap_or_default();
+                }
+                _ => bytes.push(b'%'),
+            },
+            _ => bytes.push(b),
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
+}
+
 /// A body-parser error, answered as `400 {"error": <object>}`.
 pub fn body_error(req: &ApiRequest) -> Option<Value> {
     let body = req.body.as_deref()?;
@@ -246,6 +290,20 @@ mod tests {
             query: query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn query_pairs_decode_as_url_search_params() {
+        let pairs = |url: &str| query_pairs(url);
+        let owned = |v: &[(&str, &str)]| v.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
+        assert_eq!(pairs("https://h/client/get-treatment"), owned(&[]));
+        assert_eq!(pairs("https://h/p?"), owned(&[]));
+        assert_eq!(
+            pairs("https://h/p?key=a+b&split-name=f%C3%A9&&x&y=1=2#frag?no=1"),
+            owned(&[("key", "a b"), ("split-name", "fé"), ("x", ""), ("y", "1=2")])
+        );
+        assert_eq!(pairs("http://h/?a=%zz%4&b=%2B%26&%FF=1"), owned(&[("a", "%zz%4"), ("b", "+&"), ("\u{fffd}", "1")]));
+        assert_eq!(pairs("http://h/?attributes=%7B%22p%22%3A1%7D"), owned(&[("attributes", r#"{"p":1}"#)]));
     }
 
     #[test]
