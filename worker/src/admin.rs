@@ -5,6 +5,10 @@
 //! `POST /admin/segment-changes` a `segmentChanges` body. Both need the environment's
 //! `Authorization` and the `X-Admin-Token` header. A body is validated and applied to the stored
 //! form first; only a valid body produces KV writes ([`PushPlan`]).
+//!
+//! `GET /admin/snapshot` answers the environment's data as the bodies that would load it
+//! (`{"splitChanges", "segmentChanges"}`), with CORS headers so that a page of any origin (the
+//! browser demo) can read it with the environment's `Authorization`.
 
 use serde_json::{json, Value};
 
@@ -15,6 +19,18 @@ use split_edge::recorder::RecorderStats;
 use split_edge::sync::SyncStatus;
 
 use crate::pull::SyncRecord;
+
+/// The snapshot export's path: `GET` answers [`crate::layout::export`]'s body.
+pub const SNAPSHOT_PATH: &str = "/admin/snapshot";
+
+/// The CORS headers of [`SNAPSHOT_PATH`]'s answers (and of its preflight, `OPTIONS`): any origin
+/// may read it with the environment's `Authorization`.
+pub const SNAPSHOT_CORS_HEADERS: [(&str, &str); 4] = [
+    ("access-control-allow-origin", "*"),
+    ("access-control-allow-methods", "GET, OPTIONS"),
+    ("access-control-allow-headers", "authorization"),
+    ("access-control-expose-headers", "x-split-change-number"),
+];
 
 /// The Worker's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -74,6 +90,33 @@ pub fn plan_segment_push(
     let (writes, manifest) = layout::plan_push(env_id, version, now_ms, previous, Change::Segment(&segment));
     let summary = json!({"version": manifest.version, "segment": summary});
     Ok(PushPlan { writes, manifest, summary })
+}
+
+/// Plans storing a whole snapshot at once, as a new version of an environment with nothing
+/// reused: a full `splitChanges` body (`since` -1) and full `segmentChanges` bodies, validated
+/// as pushes are. Used to prepare a `wrangler kv bulk put` from CI (`examples/kv_bundle.rs`).
+///
+/// # Errors
+/// The rejected body (`None`: the `splitChanges` body; `Some(i)`: `segment_changes[i]`) and why.
+pub fn plan_snapshot(
+    env_id: &str,
+    version: &str,
+    now_ms: u64,
+    split_changes: &str,
+    segment_changes: &[&str],
+) -> Result<(Vec<KvWrite>, Manifest), (Option<usize>, PushError)> {
+    let mut flags = FlagData::default();
+    flags.apply_split_changes(split_changes).map_err(|e| (None, e))?;
+    let mut segments: Vec<SegmentData> = Vec::with_capacity(segment_changes.len());
+    for (i, body) in segment_changes.iter().enumerate() {
+        let (segment, _) = state::apply_segment_change(None, body).map_err(|e| (Some(i), e))?;
+        match segments.iter_mut().find(|s| s.name == segment.name) {
+            Some(same) => *same = segment,
+            None => segments.push(segment),
+        }
+    }
+    let refs: Vec<&SegmentData> = segments.iter().collect();
+    Ok(layout::plan_version(env_id, version, now_ms, None, Some(&flags), &refs))
 }
 
 /// The answer to a rejected push: 409 for a conflict, 400 otherwise, `{"error": message}`.
@@ -183,6 +226,22 @@ pub fn stats(uptime_ms: u64, env: &EnvStats) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snapshot_plans_name_the_rejected_body() {
+        let flags = r#"{"ff":{"d":[],"s":-1,"t":5}}"#;
+        let seg = r#"{"name":"s","added":["a","b"],"removed":[],"since":-1,"till":7}"#;
+        let (writes, manifest) = plan_snapshot("e", "v1", 9, flags, &[seg]).unwrap();
+        assert_eq!(writes.last().map(|w| w.key.as_str()), Some("env/e/manifest"));
+        assert_eq!(writes.len(), 3);
+        assert_eq!(manifest.segments["s"].key_count, 2);
+        let (body, e) = plan_snapshot("e", "v1", 9, flags, &[seg, "{}"]).unwrap_err();
+        assert_eq!(body, Some(1));
+        assert!(matches!(e, PushError::Malformed(_)));
+        let (body, e) = plan_snapshot("e", "v1", 9, r#"{"ff":{"d":[],"s":4,"t":5}}"#, &[]).unwrap_err();
+        assert_eq!(body, None);
+        assert!(matches!(e, PushError::Conflict { since: 4, .. }));
+    }
 
     #[test]
     fn plans_and_formats() {

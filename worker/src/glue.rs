@@ -9,8 +9,7 @@ use split_edge::recorder::DeliveryResult;
 use split_edge::sdk::{Progress, SplitEdge};
 use wasm_bindgen::JsValue;
 use worker::{
-    event, kv::KvStore, Context, Date, Env, Fetch, Headers, Request, Response, ScheduleContext,
-    ScheduledEvent,
+    event, kv::KvStore, Context, Date, Env, Fetch, Headers, Request, Response, ScheduleContext, ScheduledEvent,
 };
 
 use crate::admin::{self, EnvStats};
@@ -261,7 +260,24 @@ async fn api_request(req: &mut Request) -> worker::Result<ApiRequest> {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    // The snapshot export may be read by pages of other origins (the browser demo): it answers
+    // CORS preflights and carries CORS headers, errors included. No other route does.
+    let cors = req.path() == admin::SNAPSHOT_PATH;
+    let mut resp = if cors && req.method() == worker::Method::Options {
+        Response::empty()?.with_status(204)
+    } else {
+        handle(req, env, ctx).await?
+    };
+    if cors {
+        for (name, value) in admin::SNAPSHOT_CORS_HEADERS {
+            resp.headers_mut().set(name, value)?;
+        }
+    }
+    Ok(resp)
+}
+
+async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     // The API documentation needs no authorization (as split-evaluator's `/api-docs`).
     if let Some(reply) = crate::docs::route(&req.path()) {
         return respond(reply, None);
@@ -420,6 +436,7 @@ async fn admin_route(
             .unwrap_or_default();
             Reply::json(200, &admin::stats(now_ms().saturating_sub(started), &stats))
         }
+        (true, admin::SNAPSHOT_PATH) => snapshot(kv, env).await,
         (false, "/admin/split-changes" | "/admin/segment-changes") if req.is_post() => {
             if settings.admin_token.is_none() {
                 return Reply::error(403, "data pushes are disabled: set SPLIT_EDGE_ADMIN_TOKEN".into());
@@ -430,6 +447,23 @@ async fn admin_route(
             push(kv, settings, env, req).await
         }
         _ => fallback(req),
+    }
+}
+
+/// `GET /admin/snapshot`: the data this isolate serves, as the bodies that would load it.
+async fn snapshot(kv: &KvStore, env: &EnvConfig) -> Reply {
+    let Some(manifest) = with_env(&env.id, |s| s.manifest.clone()).flatten() else {
+        return Reply::error(404, "no rollout data is stored for this environment".into());
+    };
+    let flags = match kv.get(&manifest.flags_key).text().await {
+        Err(e) => return kv_error(e),
+        Ok(None) => return kv_error(format!("{} is missing", manifest.flags_key)),
+        Ok(Some(text)) => text,
+    };
+    match with_env(&env.id, |s| layout::export(&flags, s.edge.snapshot())) {
+        Some(Ok(body)) => Reply::json(200, &body),
+        Some(Err(e)) => kv_error(e),
+        None => kv_error("this environment's data could not be set up"),
     }
 }
 

@@ -346,6 +346,33 @@ pub fn assemble_reusing<'v>(
     Ok(snapshot)
 }
 
+/// What `GET /admin/snapshot` answers: the environment's data as the bodies that would load it,
+/// `{"splitChanges": <splitChanges body>, "segmentChanges": [<segmentChanges body>, ...]}`.
+/// Flags are the stored definitions (`flags_json`, [`FlagData`]'s stored form) of the flags
+/// `snapshot` serves (after the environment's flag-set filter); segments are `snapshot`'s, keys
+/// sorted, each a full body (`since` -1).
+///
+/// # Errors
+/// [`LayoutError::Flags`] when the stored flag data cannot be read.
+pub fn export(flags_json: &str, snapshot: &Snapshot) -> Result<serde_json::Value, LayoutError> {
+    let mut data = FlagData::from_json(flags_json).map_err(|e| LayoutError::Flags(e.to_string()))?;
+    data.flags.retain(|(name, _)| snapshot.flag(name).is_some());
+    data.upsert_order.retain(|name| snapshot.flag(name).is_some());
+    let split_changes: serde_json::Value =
+        serde_json::from_str(&data.to_json()).map_err(|e| LayoutError::Flags(e.to_string()))?;
+    let mut segments: Vec<(&str, &split_edge::snapshot::Segment)> = snapshot.segments().collect();
+    segments.sort_unstable_by_key(|(name, _)| *name);
+    let segment_changes: Vec<serde_json::Value> = segments
+        .into_iter()
+        .map(|(name, seg)| {
+            let mut keys: Vec<&String> = seg.keys.iter().collect();
+            keys.sort_unstable();
+            serde_json::json!({"name": name, "added": keys, "removed": [], "since": -1, "till": seg.change_number})
+        })
+        .collect();
+    Ok(serde_json::json!({"splitChanges": split_changes, "segmentChanges": segment_changes}))
+}
+
 /// The stored form of a loaded segment (for an incremental segment push).
 pub fn segment_data(snapshot: &Snapshot, name: &str) -> Option<SegmentData> {
     snapshot.segment(name).map(|s| SegmentData {
@@ -366,6 +393,37 @@ mod tests {
         "matcherGroup":{"combiner":"AND","matchers":[{"matcherType":"IN_SEGMENT","negate":false,
         "userDefinedSegmentMatcherData":{"segmentName":"beta"}}]},
         "partitions":[{"treatment":"on","size":100}],"label":"in segment beta"}]}],"s":-1,"t":7}}"#;
+
+    #[test]
+    fn export_gives_the_bodies_of_what_is_served() {
+        let mut data = FlagData::default();
+        data.apply_split_changes(FLAGS).unwrap();
+        let other =
+            FLAGS.replace(r#""name":"f""#, r#""name":"g","sets":["x"]"#).replace(r#""s":-1,"t":7"#, r#""s":7,"t":8"#);
+        data.apply_split_changes(&other).unwrap();
+        let mut snapshot = Snapshot::new().with_filter(FlagFilter::by_sets(&["x"]).unwrap());
+        snapshot.apply_split_changes_json(&data.to_json()).unwrap();
+        snapshot.apply_segment_change(SegmentChange {
+            name: "beta".into(),
+            added: vec!["z".into(), "a".into()],
+            removed: vec![],
+            since: Some(-1),
+            till: 3,
+        });
+        let out = export(&data.to_json(), &snapshot).unwrap();
+        let names: Vec<&str> =
+            out["splitChanges"]["ff"]["d"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["g"], "only the flags the filter serves");
+        assert_eq!(out["splitChanges"]["ff"]["t"], 8);
+        assert_eq!(
+            out["segmentChanges"][0],
+            serde_json::json!({"name": "beta", "added": ["a", "z"], "removed": [], "since": -1, "till": 3})
+        );
+        let mut reloaded = Snapshot::new();
+        reloaded.apply_split_changes_json(&out["splitChanges"].to_string()).unwrap();
+        assert_eq!(reloaded.flag_names(), ["g"]);
+        assert!(matches!(export("nope", &snapshot), Err(LayoutError::Flags(_))));
+    }
 
     fn store(writes: &[KvWrite], kv: &mut HashMap<String, String>) {
         for w in writes {

@@ -1,0 +1,68 @@
+// `GET /admin/snapshot`: the data an environment serves as loadable bodies, readable across
+// origins (CORS, preflight included) with the environment's Authorization.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { start, call, pushFolder, root, ADMIN } from './helpers.mjs';
+
+const TOKEN = 'snap-token';
+const demo = join(root, 'demo');
+
+test('the snapshot export answers what the environment serves, with CORS', { timeout: 60_000 }, async () => {
+  const mf = await start({ SPLIT_EVALUATOR_AUTH_TOKEN: TOKEN });
+  try {
+    const empty = await call(mf, '/admin/snapshot', { auth: TOKEN });
+    assert.equal(empty.status, 404);
+    assert.match(empty.json.error, /no rollout data/);
+    assert.equal(empty.headers.get('access-control-allow-origin'), '*');
+
+    const preflight = await mf.dispatchFetch('http://localhost/admin/snapshot', {
+      method: 'OPTIONS',
+      headers: { origin: 'http://127.0.0.1:8788', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-headers'), /authorization/);
+
+    const denied = await call(mf, '/admin/snapshot');
+    assert.equal(denied.status, 401);
+    assert.equal(denied.headers.get('access-control-allow-origin'), '*', 'errors are readable by the page too');
+
+    await pushFolder(mf, demo, TOKEN);
+    const r = await call(mf, '/admin/snapshot', { auth: TOKEN });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers.get('access-control-allow-origin'), '*');
+    const pushed = JSON.parse(readFileSync(join(demo, 'splits.json'), 'utf8'));
+    assert.equal(r.headers.get('x-split-change-number'), String(pushed.ff.t));
+    assert.deepEqual(r.json.splitChanges.ff.d, pushed.ff.d, 'the stored definitions, unchanged');
+    assert.deepEqual(r.json.splitChanges.rbs.d, pushed.rbs.d);
+    const segments = readdirSync(join(demo, 'segments')).sort().map((f) => JSON.parse(readFileSync(join(demo, 'segments', f), 'utf8')));
+    assert.deepEqual(
+      r.json.segmentChanges,
+      segments.map((s) => ({ name: s.name, added: [...s.added].sort(), removed: [], since: -1, till: s.till })),
+    );
+    // Other routes carry no CORS headers.
+    const other = await call(mf, '/admin/ping', { auth: TOKEN });
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+
+    // Loading the export into a second Worker gives the same answers.
+    const copy = await start({ SPLIT_EVALUATOR_AUTH_TOKEN: TOKEN });
+    try {
+      const push = (path, body) => call(copy, path, { method: 'POST', auth: TOKEN, admin: ADMIN, body: JSON.stringify(body) });
+      assert.equal((await push('/admin/split-changes', r.json.splitChanges)).status, 200);
+      for (const s of r.json.segmentChanges) assert.equal((await push('/admin/segment-changes', s)).status, 200);
+      for (const key of ['alice', 'bob', 'carol', 'dave', 'erin']) {
+        const q = `/client/get-treatments-with-config?key=${key}&split-names=${pushed.ff.d.map((f) => f.name).join(',')}&attributes=${encodeURIComponent('{"plan":"pro","app_version":"2.3.1"}')}`;
+        const a = await call(mf, q, { auth: TOKEN });
+        const b = await call(copy, q, { auth: TOKEN });
+        assert.equal(a.status, 200);
+        assert.deepEqual(b.json, a.json, key);
+      }
+    } finally {
+      await copy.dispose();
+    }
+  } finally {
+    await mf.dispose();
+  }
+});
