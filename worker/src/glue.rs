@@ -16,7 +16,7 @@ use crate::admin::{self, EnvStats};
 use crate::api::{self, Reply};
 use crate::auth;
 use crate::config::{EnvConfig, Settings};
-use crate::layout::{self, Manifest};
+use crate::layout::{self, KvWrite, Manifest};
 use crate::params::ApiRequest;
 use crate::pull::{PullCapture, SyncRecord};
 use crate::sdk_settings::NOT_SENT;
@@ -450,6 +450,20 @@ async fn admin_route(
     }
 }
 
+/// Stores a version's writes in order: its data keys, then its manifest (the last write), so
+/// that no reader sees half of the version. One at a time: concurrent writes would save
+/// wall-clock time on large pushes, but `join_all` costs 6 KB of gzipped wasm.
+async fn store(kv: &KvStore, writes: &[KvWrite]) -> Result<(), String> {
+    for write in writes {
+        kv.put_bytes(&write.key, write.value.as_bytes())
+            .map_err(|e| e.to_string())?
+            .execute()
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// `GET /admin/snapshot`: the data this isolate serves, as the bodies that would load it.
 async fn snapshot(kv: &KvStore, env: &EnvConfig) -> Reply {
     let Some(manifest) = with_env(&env.id, |s| s.manifest.clone()).flatten() else {
@@ -502,14 +516,8 @@ async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiReque
         Ok(p) => p,
         Err(e) => return admin::push_error(&e),
     };
-    for write in &plan.writes {
-        let put = match kv.put_bytes(&write.key, write.value.as_bytes()) {
-            Ok(p) => p,
-            Err(e) => return kv_error(e),
-        };
-        if let Err(e) = put.execute().await {
-            return kv_error(e);
-        }
+    if let Err(e) = store(kv, &plan.writes).await {
+        return kv_error(e);
     }
     if let Err(e) = refresh(kv, settings, env, true).await {
         return kv_error(e);
@@ -666,14 +674,8 @@ async fn synchronize(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> Opti
         }
         Err(e) => return store_failed(&env.id, e.to_string()),
     };
-    for write in &writes {
-        let put = match kv.put_bytes(&write.key, write.value.as_bytes()) {
-            Ok(p) => p,
-            Err(e) => return store_failed(&env.id, format!("storing synchronized data failed: {e}")),
-        };
-        if let Err(e) = put.execute().await {
-            return store_failed(&env.id, format!("storing synchronized data failed: {e}"));
-        }
+    if let Err(e) = store(kv, &writes).await {
+        return store_failed(&env.id, format!("storing synchronized data failed: {e}"));
     }
     with_env(&env.id, |s| s.store_error = None);
     if let Err(e) = refresh(kv, settings, env, true).await {
