@@ -8,14 +8,14 @@ KEY ?= alice
 ATTRS ?= {"plan":"pro","app_version":"2.3.1","email":"alice@split.io","purchases":1500}
 DIFF_SEEDS ?= 1,2,3,4,5,6
 
-.PHONY: run evaluate worker test-worker test bench bench-npm bench-worker npm setup-rust setup-wasm setup-node setup-chromium test-rust test-wasm test-differential test-npm lint
+.PHONY: run evaluate worker www test-worker test bench bench-npm bench-worker npm setup-rust setup-wasm setup-node setup-chromium test-rust test-wasm test-differential test-npm test-www lint
 
 # wasm-bindgen-cli must equal the wasm-bindgen version in Cargo.lock exactly.
 WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
 
 ## Starts the edge evaluator (the Worker) locally in workerd, with the demo snapshot in local KV,
-## and prints curl commands to try. Ctrl-C stops it.
-run: worker
+## and the playground page (www/) beside it; prints curl commands and the page's URL. Ctrl-C stops it.
+run: worker npm
 	node worker/scripts/dev.mjs
 
 ## Evaluates the demo snapshot natively for a key (KEY=..., ATTRS='{...}'): treatments and labels.
@@ -24,10 +24,14 @@ evaluate: setup-rust
 	@echo
 	@echo "Try another key: make evaluate KEY=bob ATTRS='{\"plan\":\"free\"}'"
 
+## Serves the demo page (www/) on http://127.0.0.1:8788/www/ after building the npm package.
+www: npm
+	node www/serve.mjs
+
 ## Runs every test: Rust unit/integration/conformance tests, the wasm build, the differential test,
-## the npm package (Node tests, conformance through wasm in Node and headless Chromium), the Worker
-## in workerd (Miniflare tests, conformance over HTTP).
-test: setup-rust setup-node lint test-rust test-wasm test-differential test-npm test-worker
+## the npm package (Node tests, conformance through wasm in Node and headless Chromium), the demo
+## page in headless Chromium, the Worker in workerd (Miniflare tests, conformance over HTTP).
+test: setup-rust setup-node lint test-rust test-wasm test-differential test-npm test-www test-worker
 	@echo "make test: all suites passed"
 
 setup-rust:
@@ -79,7 +83,9 @@ test-differential: setup-node
 worker: setup-wasm setup-node
 	node worker/scripts/build.mjs
 
-test-worker: worker
+## The Worker in workerd through Miniflare (every endpoint, KV, cron, delivery, wrangler kv and deploy
+## dry runs, the playground page reading its snapshot) and the corpora over HTTP.
+test-worker: worker npm setup-chromium
 	$(CARGO) clippy --quiet -p split-edge-worker --target wasm32-unknown-unknown -- -D warnings
 	node --test tests/worker/
 	node tests/worker/conformance.mjs --check
@@ -88,6 +94,10 @@ test-npm: npm setup-chromium
 	node --test tests/npm/
 	node tests/conformance.mjs --check
 	node tests/browser/conformance.mjs --check
+
+## The demo page end to end in headless Chromium (answers checked against the native core).
+test-www: npm setup-chromium
+	node --test tests/www/
 
 ## Benchmarks (numbers, not pass/fail): evaluations per second and snapshot load time/memory.
 bench:

@@ -5,7 +5,7 @@ import { attributesEditor } from './js/attributes.mjs';
 import { drawChart } from './js/chart.mjs';
 import { buildInstance, classify, combine, merge, parseJson } from './js/data.mjs';
 import { expectedShares, runDistribution } from './js/distribution.mjs';
-import { chip, code, h, num, pct, prettyConfig, replace } from './js/dom.mjs';
+import { breakable, chip, code, h, num, pct, prettyConfig, replace } from './js/dom.mjs';
 import { renderExplanation } from './js/explain.mjs';
 import { attributesRead, renderFlag } from './js/rules.mjs';
 
@@ -159,7 +159,7 @@ function install(instance) {
 function renderFlagList() {
   const rows = current.manager.splits().map((v) => {
     const tr = h('tr', { tabindex: '0', dataset: { flag: v.name, search: [v.name, v.trafficType ?? '', ...v.sets].join(' ').toLowerCase() } },
-      h('th', { scope: 'row' }, v.name),
+      h('th', { scope: 'row' }, breakable(v.name)),
       h('td', {}, v.trafficType ?? '—'),
       h('td', {}, v.sets.length ? v.sets.join(', ') : h('span', { class: 'muted' }, '—')),
       h('td', {}, v.killed ? h('span', { class: 'badge killed' }, 'killed') : h('span', { class: 'muted', 'aria-label': 'not killed' }, '—')),
@@ -199,7 +199,10 @@ function fillFlagSelects(names) {
 /** Shows a flag's rules; from the list (`fromList`) it also becomes the flag evaluated. */
 function selectFlag(name, fromList = false) {
   selectedFlag = name;
-  for (const tr of $('flag-rows').children) tr.setAttribute('aria-selected', String(tr.dataset.flag === name));
+  for (const tr of $('flag-rows').children) {
+    if (tr.dataset.flag === name) tr.setAttribute('aria-current', 'true');
+    else tr.removeAttribute('aria-current');
+  }
   $('rules-flag').textContent = name ?? '…';
   if (name === null) {
     replace($('rules'), h('p', { class: 'muted' }, 'No flags are loaded.'));
@@ -235,7 +238,7 @@ function oneFlag(key, flag, attrs) {
   const { explanation, rejected } = explain(key, flag, attrs);
   const label = explanation ? explanation.label : null;
   const box = h('div', { class: 'result', dataset: { testid: 'result', flag } },
-    h('div', { class: 'answer' }, h('span', { class: 'flag-name' }, flag), ' → ', chip(treatment, valueAttrs('result-treatment', treatment))),
+    h('div', { class: 'answer' }, h('span', { class: 'flag-name' }, breakable(flag)), ' → ', chip(treatment, valueAttrs('result-treatment', treatment))),
     h('dl', { class: 'meta' },
       h('dt', {}, 'Label'), h('dd', valueAttrs('result-label', label), label ?? '— (the SDK rejected the input: no label, no impression)'),
       h('dt', {}, 'Config'), h('dd', {}, h('pre', valueAttrs('result-config', config), config === null ? 'null (none for this treatment)' : prettyConfig(config))),
@@ -266,14 +269,14 @@ function allFlags(key, attrs) {
     const { explanation } = explain(key, name, attrs);
     const label = explanation ? explanation.label : null;
     return h('tr', { dataset: { flag: name } },
-      h('th', { scope: 'row' }, name),
+      h('th', { scope: 'row' }, breakable(name)),
       h('td', {}, chip(a.treatment, valueAttrs('all-treatment', a.treatment))),
       h('td', valueAttrs('all-label', label), label ?? '—'),
       h('td', { class: 'config-cell', title: a.config ?? '', ...valueAttrs('all-config', a.config) }, a.config ?? h('span', { class: 'muted' }, 'null')),
       h('td', {}, h('button', { type: 'button', class: 'small', 'aria-label': `Why does ${name} give ${a.treatment}?`, onclick: () => replace(detail, oneFlag(key, name, attrs)) }, 'Why?')));
   });
   return h('div', { class: 'result', dataset: { testid: 'result-all' } },
-    h('table', { class: 'all' }, h('thead', {}, h('tr', {}, ['Flag', 'Treatment', 'Label', 'Config', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)),
+    h('div', { class: 'scroll-x' }, h('table', { class: 'all' }, h('thead', {}, h('tr', {}, ['Flag', 'Treatment', 'Label', 'Config', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows))),
     detail);
 }
 
@@ -439,7 +442,10 @@ function wire() {
   $('attr-suggest').addEventListener('click', () => {
     const flag = $('eval-flag').value || selectedFlag;
     const found = current && flag ? attributesRead(current.flags.get(flag), current.rbs) : new Map();
-    attributes.suggest(found);
+    const added = attributes.suggest(found);
+    $('attr-note').textContent = !flag ? 'Pick a flag first.'
+      : found.size === 0 ? `${flag}'s rules read no attributes.`
+        : added === 0 ? `Every attribute ${flag} reads already has a field.` : `Added ${added} field${added === 1 ? '' : 's'} for ${flag}.`;
   });
   $('dist-run').addEventListener('click', distribute);
   $('dist-cancel').addEventListener('click', () => run?.abort());

@@ -57,6 +57,8 @@ async function resolveFile(root, urlPath) {
   if (decoded.includes('\0') || decoded.includes('\\') || segments.includes('..')) {
     return { status: 400, message: 'path not allowed' };
   }
+  // Hidden files and folders (.git, .wrangler's local state, .env files) are never served.
+  if (segments.some((s) => s.startsWith('.'))) return { status: 404, message: 'not found' };
   let file = path.join(root, ...segments);
   let info;
   try {

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 // Runs the Worker locally under `wrangler dev` (workerd), with local KV seeded with the demo
 // snapshot through the admin push API, and prints ready-to-paste curl commands.
-// Ctrl-C stops wrangler and workerd (their whole process group).
-// Usage: node worker/scripts/dev.mjs [--port 8787] [--rebuild]
+// Also serves the playground page (www/, the npm package's browser build) on --www-port.
+// Ctrl-C stops wrangler and workerd (their whole process group) and the page's server.
+// Usage: node worker/scripts/dev.mjs [--port 8787] [--www-port 8788] [--rebuild]
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startStaticServer } from '../../www/serve.mjs';
 
 const workerDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(workerDir, '..');
 const argv = process.argv.slice(2);
 const port = Number(argv[argv.indexOf('--port') + 1]) || 8787;
+const wwwPort = argv.includes('--www-port') ? Number(argv[argv.indexOf('--www-port') + 1]) : 8788;
 const ADMIN = 'dev-admin-token';
 const base = `http://127.0.0.1:${port}`;
 
@@ -77,6 +80,16 @@ try {
   for (const f of readdirSync(join(demo, 'segments')).sort()) {
     await push('/admin/segment-changes', readFileSync(join(demo, 'segments', f), 'utf8'));
   }
+  let page = '';
+  if (existsSync(join(root, 'npm', 'dist', 'web.mjs'))) {
+    const www = await startStaticServer({ root, port: wwwPort });
+    page = `
+The playground page (www/): ${www.url}www/
+  evaluate keys, see why, draw distributions in the browser; under "Fetch from a running
+  split-edge Worker", URL ${base} (no token needed here) loads the data this Worker serves.`;
+  } else {
+    page = '\n(The playground page needs the npm package: make npm.)';
+  }
   console.log(`
 split-edge Worker running on ${base} with the demo snapshot in local KV (worker/.wrangler/state).
 Try:
@@ -91,6 +104,8 @@ Try:
   curl '${base}/admin/stats'
   curl -X POST '${base}/admin/split-changes' -H 'x-admin-token: ${ADMIN}' -H 'content-type: application/json' --data-binary @demo/splits.json
   curl '${base}/__scheduled?cron=*/5+*+*+*+*'
+  curl '${base}/admin/snapshot'
+  open '${base}/api-docs' in a browser: the OpenAPI document of the whole API${page}
 Ctrl-C stops it.`);
 } catch (e) {
   console.error(String(e));

@@ -141,8 +141,13 @@ export function attributesEditor({ tabJson, tabFields, jsonPanel, fieldsPanel, t
     /** Adds an empty field for each attribute in `found` (name → type) that is not there yet. */
     suggest(found) {
       const present = new Set([...fields.querySelectorAll('.attr-name')].map((i) => i.value.trim()));
-      for (const [name, type] of found) if (!present.has(name)) fields.append(fieldRow(remove, name, type, ''));
-      return found.size;
+      let added = 0;
+      for (const [name, type] of found) {
+        if (present.has(name)) continue;
+        fields.append(fieldRow(remove, name, type, ''));
+        added += 1;
+      }
+      return added;
     },
   };
 }

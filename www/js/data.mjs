@@ -12,11 +12,13 @@ export function parseJson(text, what) {
     return { text: clean, json: JSON.parse(clean) };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
+    // Point at the place: Chromium names a character position, or says the text ended too soon.
     const at = /position (\d+)/.exec(message);
+    const offset = at ? Number(at[1]) : /end of JSON input/i.test(message) ? clean.length : -1;
     let where = '';
-    if (at && !/line \d+/.test(message)) {
-      const before = clean.slice(0, Number(at[1])).split('\n');
-      where = ` (line ${before.length}, column ${before[before.length - 1].length + 1})`;
+    if (offset >= 0 && !/line \d+/.test(message)) {
+      const before = clean.slice(0, offset).split('\n');
+      where = ` (${at ? '' : 'the text ends at '}line ${before.length}, column ${before[before.length - 1].length + 1})`;
     }
     throw new Error(`${what} is not valid JSON: ${message}${where}.`);
   }
@@ -78,13 +80,15 @@ export function combine(parts) {
 }
 
 /**
- * The dataset after an upload: a SplitChange replaces the flags; a SegmentChange whose `since` is
- * -1 (or missing) replaces that segment, any other is applied on top of it; a complete snapshot
- * (a Worker's) replaces everything.
+ * The dataset after an upload. A SplitChange with SegmentChanges (or a Worker snapshot) replaces
+ * everything; a SplitChange alone replaces the flags and keeps the loaded segments; SegmentChanges
+ * alone update the loaded segments: one whose `since` is -1 (or missing) replaces that segment,
+ * any other is applied on top of it.
  */
 export function merge(current, upload, source) {
   if (!upload.splits && !current) throw new Error('Load a SplitChange first: segments alone have no flags to use them.');
-  let segments = upload.complete || !current ? [] : [...current.segments];
+  const replaceAll = upload.complete || (upload.splits && upload.segments.length > 0) || !current;
+  let segments = replaceAll ? [] : [...current.segments];
   for (const seg of upload.segments) {
     const since = seg.json.since;
     if (since === undefined || since === null || since === -1) segments = segments.filter((s) => s.name !== seg.name);

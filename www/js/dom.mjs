@@ -49,6 +49,17 @@ export function pct(x, digits = 1) {
   return `${(x * 100).toFixed(digits)}%`;
 }
 
+/** A long name (flag names) that may wrap after `_`, `-`, `.` or `/`: text nodes and <wbr>s. */
+export function breakable(name) {
+  const out = document.createDocumentFragment();
+  if (String(name).length <= 20) return String(name);
+  for (const part of String(name).split(/(?<=[_\-./])/)) {
+    if (out.childNodes.length) out.append(document.createElement('wbr'));
+    out.append(part);
+  }
+  return out;
+}
+
 /** Inline code. */
 export function code(text) {
   return h('code', {}, text);

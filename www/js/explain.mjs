@@ -49,7 +49,8 @@ export function renderExplanation({ explanation: e, flag, attributes, bucketingK
   }
 
   if (prerequisites.length > 0) {
-    const li = h('li', {}, 'Prerequisites:');
+    const allMet = prerequisites.every((p) => p.treatments.includes(p.explanation.treatment));
+    const li = h('li', {}, allMet ? 'Prerequisites, all met:' : 'Prerequisites:');
     const ul = h('ul', { class: 'checks' });
     for (const p of prerequisites) {
       const met = p.treatments.includes(p.explanation.treatment);
