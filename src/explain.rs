@@ -46,7 +46,8 @@ pub struct Explanation<'s> {
     /// The answer, as [`Client::evaluate`] gives it.
     pub result: TreatmentResult<'s>,
     /// Every condition up to and including the deciding one (all of them when none decided).
-    /// Empty when the flag is missing, killed, unsupported, or the input was rejected.
+    /// Empty when the flag is missing, killed, unsupported, when its prerequisites were not met
+    /// (no condition is evaluated then), or when the input was rejected.
     pub conditions: Vec<ConditionTrace>,
 }
 
@@ -58,7 +59,10 @@ impl<'s> Client<'s> {
         let traced = validate::key(key).ok().zip(validate::flag_name(flag, "feature flag name").ok());
         if let Some((key, name)) = traced {
             if let Some(f) = self.snapshot().flag(name) {
-                let traces_conditions = result.label.is_some() && !f.killed && !f.archived;
+                let traces_conditions =
+                    result.label.as_deref().is_some_and(|l| l != crate::labels::PREREQUISITES_NOT_MET)
+                        && !f.killed
+                        && !f.archived;
                 if let (Rules::Conditions(conds), true) = (&f.rules, traces_conditions) {
                     let engine = Engine::new(self.snapshot());
                     let last = result.decision.condition.unwrap_or(usize::MAX);

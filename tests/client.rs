@@ -154,3 +154,17 @@ fn explain_traces_conditions() {
     assert!(!e.conditions[0].matched && e.conditions[1].matched);
     assert_eq!(e.conditions[1].matchers[0].attribute.as_deref(), Some("age"));
 }
+
+#[test]
+fn explain_traces_no_condition_when_prerequisites_are_not_met() {
+    let all = condition(vec![matcher("ALL_KEYS", None, json!({}))], "all");
+    let mut gated = flag("gated", vec![all.clone()]);
+    gated["prerequisites"] = json!([{"n": "base", "ts": ["off"]}]);
+    let s = snapshot(vec![flag("base", vec![all]), gated], vec![], &[]);
+    let config = ClientConfig::default();
+    let c = Client::new(&s, &config);
+    let e = c.explain(&Key::new("k"), "gated", None);
+    assert_eq!(e.result.label.as_deref(), Some("prerequisites not met"));
+    assert_eq!(e.result.decision.condition, None);
+    assert!(e.conditions.is_empty(), "no condition was evaluated: {:?}", e.conditions);
+}

@@ -784,6 +784,11 @@ describe('malformed snapshots and settings', () => {
     assert.throws(() => f.updateSegmentChanges('{oops'), Error);
     assert.throws(() => f.updateSegmentChanges({ name: 'beta_testers', added: 'alice', removed: [], till: 5 }), (e) => /added/.test(e.message));
     assert.throws(() => f.updateSegmentChanges(7), TypeError);
+    // All or nothing: a good body before a malformed one is not applied either.
+    assert.throws(
+      () => f.updateSegmentChanges({ name: 'beta_testers', added: ['zed'], removed: [], till: 9 }, '{"name":"internal_staff"}'),
+      (e) => /SegmentChange body #1/.test(e.message) && /internal_staff/.test(e.message),
+    );
     assert.notEqual(f.client().explain('zed', 'new_checkout').label, 'beta testers');
     stillAnswers(f);
     f.updateSegmentChanges({ name: 'beta_testers', added: ['zed'], removed: ['alice'], since: 1700000000010, till: 1700000000011 });

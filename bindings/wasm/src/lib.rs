@@ -164,18 +164,31 @@ impl Engine {
         to_js(&summary)
     }
 
-    /// Applies a SegmentChange body; returns the segment's change number.
-    #[wasm_bindgen(js_name = applySegmentChange)]
-    pub fn apply_segment_change(&mut self, json: &str) -> Result<f64, JsError> {
-        let till = self.edge.snapshot_mut().apply_segment_change_json(json).map_err(load_error)?;
-        Ok(till as f64)
-    }
-
-    /// Applies a large segment's key list (a SegmentChange body); returns its change number.
-    #[wasm_bindgen(js_name = applyLargeSegmentChange)]
-    pub fn apply_large_segment_change(&mut self, json: &str) -> Result<f64, JsError> {
-        let till = self.edge.snapshot_mut().apply_large_segment_change_json(json).map_err(load_error)?;
-        Ok(till as f64)
+    /// Applies SegmentChange bodies (to large segments' key lists when `large`), all or nothing:
+    /// every body is parsed first, and when one is malformed none is applied and the error names
+    /// it (`SegmentChange body #i: …` when there are several).
+    #[wasm_bindgen(js_name = applySegmentChanges)]
+    pub fn apply_segment_changes(&mut self, bodies: Vec<String>, large: bool) -> Result<(), JsError> {
+        let several = bodies.len() > 1;
+        let changes = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, json)| {
+                split_edge::model::SegmentChange::from_json(json).map_err(|e| match several {
+                    true => JsError::new(&format!("SegmentChange body #{i}: {e}")),
+                    false => load_error(e),
+                })
+            })
+            .collect::<Result<Vec<_>, JsError>>()?;
+        let snapshot = self.edge.snapshot_mut();
+        for change in changes {
+            if large {
+                snapshot.apply_large_segment_change(change);
+            } else {
+                snapshot.apply_segment_change(change);
+            }
+        }
+        Ok(())
     }
 
     /// Localhost mode: replaces the flags with those of a YAML mock file (`document` is the
