@@ -207,16 +207,10 @@ impl FlagData {
         let mut next = self.clone();
         let mut summary = SplitPushSummary::default();
         if let Some(flags) = &change.flags {
-            summary.full = flags.since == -1;
-            if flags.since == -1 {
+            summary.full = replaces("flags", flags.since, self.flags_change_number)?;
+            if summary.full {
                 next.flags.clear();
                 next.upsert_order.clear();
-            } else if flags.since != self.flags_change_number {
-                return Err(PushError::Conflict {
-                    what: "flags".to_owned(),
-                    since: flags.since,
-                    stored: self.flags_change_number,
-                });
             }
             let (up, removed, names) = apply_items(&mut next.flags, flag_items);
             next.upsert_order.retain(|n| !names.contains(n) && next.flags.iter().any(|(f, _)| f == n));
@@ -226,14 +220,8 @@ impl FlagData {
             summary.changes.flags_removed = removed;
         }
         if let (Some(rbs), false) = (&change.rule_based_segments, legacy) {
-            if rbs.since == -1 {
+            if replaces("rule-based segments", rbs.since, self.rule_based_segments_change_number)? {
                 next.rule_based_segments.clear();
-            } else if rbs.since != self.rule_based_segments_change_number {
-                return Err(PushError::Conflict {
-                    what: "rule-based segments".to_owned(),
-                    since: rbs.since,
-                    stored: self.rule_based_segments_change_number,
-                });
             }
             let (up, removed, _) = apply_items(&mut next.rule_based_segments, rbs_items);
             next.rule_based_segments_change_number = rbs.till;
@@ -276,6 +264,17 @@ pub struct SegmentPushSummary {
     pub change_number: i64,
 }
 
+/// Whether a body starting at `since` replaces what is stored (`since` -1) or applies on top of
+/// it. An incremental body must start at the stored change number, else [`PushError::Conflict`]
+/// (`what` names the data in its message).
+fn replaces(what: &str, since: i64, stored: i64) -> Result<bool, PushError> {
+    match since {
+        -1 => Ok(true),
+        _ if since == stored => Ok(false),
+        _ => Err(PushError::Conflict { what: what.to_owned(), since, stored }),
+    }
+}
+
 /// Parses a pushed `segmentChanges` body (validated by the core) and applies it to the stored
 /// segment (`current`, `None` when the segment is new).
 ///
@@ -289,16 +288,11 @@ pub fn apply_segment_change(
     let since = change.since.unwrap_or(-1);
     let mut seg =
         current.unwrap_or_else(|| SegmentData { name: change.name.clone(), keys: BTreeSet::new(), change_number: -1 });
-    if since == -1 {
+    let full = replaces(&format!("segment {:?}", change.name), since, seg.change_number)?;
+    if full {
         seg.keys.clear();
-    } else if since != seg.change_number {
-        return Err(PushError::Conflict {
-            what: format!("segment {:?}", change.name),
-            since,
-            stored: seg.change_number,
-        });
     }
-    let mut summary = SegmentPushSummary { name: change.name.clone(), full: since == -1, ..Default::default() };
+    let mut summary = SegmentPushSummary { name: change.name.clone(), full, ..Default::default() };
     for k in change.added {
         if seg.keys.insert(k) {
             summary.added = summary.added.saturating_add(1);
