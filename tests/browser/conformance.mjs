@@ -19,13 +19,13 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, launchChromium } from './chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
 const DIST = path.join(repo, 'npm/dist');
 const CORE = path.join(repo, 'tests/conformance-core.mjs');
 const DEFAULT_CORPORA = ['clean', 'mixed', 'edge'].map((d) => path.resolve(repo, '../shared/conformance', d));
-const CHROMIUM = process.env.SPLIT_EDGE_CHROMIUM || '/usr/bin/chromium';
 const TIMEOUT_MS = 120_000;
 
 const TYPES = {
@@ -171,7 +171,6 @@ async function main() {
   }
   if (!existsSync(path.join(DIST, 'web.mjs'))) throw new Error(`${DIST}/web.mjs is missing: build the npm package first`);
 
-  const { chromium } = await import('playwright-core');
   const t0 = performance.now();
   const server = await startServer(dirs);
   const origin = `http://127.0.0.1:${server.address().port}`;
@@ -180,13 +179,8 @@ async function main() {
   let failed = 0;
   let total = 0;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run'],
-      timeout: 60_000,
-    });
-    const context = await browser.newContext();
+    browser = await launchChromium();
+    const context = browser.context;
     // Nothing leaves the machine: only the local server answers.
     await context.route('**/*', (route) => (route.request().url().startsWith(origin + '/') ? route.continue() : route.abort()));
     const page = await context.newPage();

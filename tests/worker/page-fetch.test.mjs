@@ -4,16 +4,14 @@
 // the right one loads the Worker's flags, and the page then answers as the Worker does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { start, call, root, ADMIN } from './helpers.mjs';
 import { startStaticServer } from '../../www/serve.mjs';
+import { CHROMIUM, launchChromium } from '../browser/chromium.mjs';
 
 const TOKEN = 'page-token';
 const SNAPSHOTS = join(root, '..', 'shared', 'fixtures', 'snapshots');
-const CHROMIUM = process.env.SPLIT_EDGE_CHROMIUM || '/usr/bin/chromium';
 
 test('the page fetches and evaluates the snapshot a Worker serves', { timeout: 120_000 }, async () => {
   assert.ok(existsSync(join(root, 'npm', 'dist', 'web.mjs')), 'build the npm package first (make npm)');
@@ -30,12 +28,8 @@ test('the page fetches and evaluates the snapshot a Worker serves', { timeout: 1
   const names = (await call(mf, '/manager/names', { auth: TOKEN })).json.splits;
 
   const site = await startStaticServer({ root, port: 0 });
-  const profile = mkdtempSync(join(tmpdir(), 'split-edge-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium();
+  const { context } = browser;
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const errors = [];
@@ -82,8 +76,7 @@ test('the page fetches and evaluates the snapshot a Worker serves', { timeout: 1
     }
     assert.deepEqual(errors, []);
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
     await site.close();
     await mf.dispose();
   }

@@ -17,10 +17,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { startStaticServer } from '../../www/serve.mjs';
+import { CHROMIUM, launchChromium } from '../browser/chromium.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SNAPSHOTS = path.resolve(repo, '../shared/fixtures/snapshots');
-const CHROMIUM = process.env.SPLIT_EDGE_CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT = path.join(repo, 'target/www-e2e/screenshot.png');
 const README_SCREENSHOT = path.join(repo, 'docs/www-demo.png');
 const noBrowser = !existsSync(CHROMIUM);
@@ -137,24 +137,16 @@ describe('the demo page (www/) in Chromium', { skip: noBrowser && 'no Chromium (
   let context;
   let page;
   let work;
-  let profile;
+  let browser;
   let demoSegments;
   const problems = []; // console errors, page errors, failed requests
 
   before(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'split-edge-www-'));
-    profile = mkdtempSync(path.join(tmpdir(), 'split-edge-www-profile-'));
     server = await startStaticServer({ port: 0 });
     const origin = server.url.replace(/\/$/, '');
-    const { chromium } = await import('playwright-core');
-    // A fresh profile each run; flags from ../shared/toolchain.md.
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-      timeout: 60_000,
-    });
+    browser = await launchChromium({ viewport: { width: 1280, height: 900 } });
+    context = browser.context;
     // Nothing leaves the machine: only the local server answers.
     await context.route('**/*', (route) => (route.request().url().startsWith(`${origin}/`) ? route.continue() : route.abort()));
     page = context.pages()[0] ?? (await context.newPage());
@@ -176,10 +168,9 @@ describe('the demo page (www/) in Chromium', { skip: noBrowser && 'no Chromium (
         copyFileSync(SCREENSHOT, README_SCREENSHOT);
       }
     }
-    await context?.close().catch(() => undefined);
+    await browser?.close();
     await server?.close();
     if (work) rmSync(work, { recursive: true, force: true });
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('loads the page and the demo snapshot', async () => {
