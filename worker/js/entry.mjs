@@ -1,9 +1,52 @@
 // The Worker's entry module: hands fetch and cron events to the Rust code (glue from
 // wasm-bindgen --target module, built by worker/scripts/build.mjs into worker/build/).
+//
+// Client, manager and admin GET requests take the hot path first: their method, URL, `Authorization`
+// header and body go into the engine as strings and the answer comes back as a string, without
+// workers-rs's Request/Response conversions. The engine declines (returns undefined) whenever
+// the request needs I/O (the environment's data due for revalidation, admin routes, the first
+// request of an isolate), and the full path answers.
 import * as wasm from './index.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const HTML_TYPE = 'text/html; charset=utf-8';
+
+/** Whether the URL's path starts with /client/, /manager/ or (GET only) /admin/. */
+function hotPath(url, get) {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  return start > 0 && (url.startsWith('/client/', start) || url.startsWith('/manager/', start)
+    || (get && url.startsWith('/admin/', start)));
+}
+
+/** The Response of a fast answer (status and headers from the engine's last answer). */
+function fastResponse(body, ctx) {
+  const meta = wasm.fast_status();
+  const status = meta % 1000;
+  const headers = { 'content-type': (meta % 2000) >= 1000 ? JSON_TYPE : HTML_TYPE };
+  const changeNumber = wasm.fast_change_number();
+  if (changeNumber !== undefined) headers['x-split-change-number'] = String(changeNumber);
+  if (meta >= 2000) ctx.waitUntil(wasm.deliver_pending());
+  return new Response(body, { status, headers });
+}
+
+async function viaBody(request, env, ctx) {
+  const body = await request.text();
+  const answer = wasm.fast_fetch(Date.now(), 'POST', request.url, request.headers.get('authorization') ?? undefined,
+    request.headers.get('content-type') ?? undefined, body);
+  if (answer !== undefined) return fastResponse(answer, ctx);
+  return wasm.fetch(new Request(request, { body }), env, ctx);
+}
 
 export default {
   fetch(request, env, ctx) {
+    const method = request.method;
+    const url = request.url;
+    if (method === 'GET' && hotPath(url, true)) {
+      const answer = wasm.fast_fetch(Date.now(), method, url, request.headers.get('authorization') ?? undefined, undefined, undefined);
+      if (answer !== undefined) return fastResponse(answer, ctx);
+    } else if (method === 'POST' && hotPath(url, false)) {
+      return viaBody(request, env, ctx);
+    }
     return wasm.fetch(request, env, ctx);
   },
   scheduled(event, env, ctx) {

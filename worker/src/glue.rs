@@ -1,12 +1,14 @@
 //! The Workers glue (wasm32 only): requests in, KV reads and writes, the isolate's cache of
 //! compiled snapshots, responses out. Every decision is made by the sans-I/O modules.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
 
 use split_edge::http::{HttpOutcome, HttpRequest, Method};
 use split_edge::recorder::DeliveryResult;
 use split_edge::sdk::{Progress, SplitEdge};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use worker::{
     event, kv::KvStore, Context, Date, Env, Fetch, Headers, Request, Response, ScheduleContext, ScheduledEvent,
@@ -48,18 +50,35 @@ struct Isolate {
     started_ms: u64,
     envs: HashMap<String, EnvState>,
     pushes: u64,
+    /// The settings, read from the Worker's variables by the first request or cron run (they
+    /// cannot change within an isolate: a new deployment or configuration starts new isolates).
+    settings: Option<Rc<Result<Settings, String>>>,
 }
 
 thread_local! {
-    static ISOLATE: RefCell<Isolate> = RefCell::new(Isolate { started_ms: Date::now().as_millis(), envs: HashMap::new(), pushes: 0 });
+    static ISOLATE: RefCell<Isolate> = RefCell::new(Isolate {
+        started_ms: Date::now().as_millis(),
+        envs: HashMap::new(),
+        pushes: 0,
+        settings: None,
+    });
+    /// What [`fast_fetch`]'s last answer carried besides its body, read by the entry module.
+    static FAST_META: Cell<FastMeta> = const { Cell::new(FastMeta { status: 0, json: false, due: false, change_number: None }) };
 }
 
 fn now_ms() -> u64 {
     Date::now().as_millis()
 }
 
-fn settings(env: &Env) -> Result<Settings, crate::config::ConfigError> {
-    Settings::from_vars(|name| env.var(name).ok().map(|v| v.to_string()))
+/// The isolate's settings: read from `env`'s variables once, then reused.
+fn settings(env: &Env) -> Rc<Result<Settings, String>> {
+    if let Some(s) = ISOLATE.with(|i| i.borrow().settings.clone()) {
+        return s;
+    }
+    let read = Settings::from_vars(|name| env.var(name).ok().map(|v| v.to_string())).map_err(|e| e.to_string());
+    let read = Rc::new(read);
+    ISOLATE.with(|i| i.borrow_mut().settings = Some(read.clone()));
+    read
 }
 
 fn respond(reply: Reply, change_number: Option<i64>) -> worker::Result<Response> {
@@ -259,6 +278,132 @@ async fn api_request(req: &mut Request) -> worker::Result<ApiRequest> {
     })
 }
 
+/// What a fast answer carries besides its body.
+#[derive(Debug, Clone, Copy)]
+struct FastMeta {
+    status: u16,
+    /// `application/json` (else `text/html`).
+    json: bool,
+    /// Posts are due: the entry module hands [`deliver_pending`] to `waitUntil`.
+    due: bool,
+    change_number: Option<i64>,
+}
+
+/// The hot path, called by the entry module with the request's method, URL, `Authorization`
+/// header and (POST) body as strings, and `Date.now()`: answers the client and manager routes synchronously from
+/// the isolate's data, without workers-rs's `Request`/`Response` conversions, and returns the
+/// body (status, content type and change number through [`fast_status`] and
+/// [`fast_change_number`]; posts that became due are sent by [`deliver_pending`] in
+/// `waitUntil`). Returns `None` when the request needs the full path: no settings read yet, the
+/// environment's data due for revalidation (or not loaded), an admin or docs route, or a
+/// configuration error.
+#[wasm_bindgen]
+pub fn fast_fetch(
+    now_ms: f64,
+    method: &str,
+    url: &str,
+    authorization: Option<String>,
+    content_type: Option<String>,
+    body: Option<String>,
+) -> Option<String> {
+    let settings = ISOLATE.with(|i| i.borrow().settings.clone())?;
+    let Ok(settings) = settings.as_ref() else { return None };
+    let path = crate::params::path_of(url);
+    let admin = path.starts_with("/admin/");
+    if !(path.starts_with("/client/") || path.starts_with("/manager/") || admin) {
+        return None;
+    }
+    let get = method.eq_ignore_ascii_case("GET");
+    let admin_reply = if admin && get { admin_without_io(path) } else { None };
+    if admin && admin_reply.is_none() {
+        return None;
+    }
+    let reply = match auth::authorize(&settings.auth, authorization.as_deref()) {
+        None => unauthorized(),
+        Some(env_config) => {
+            // `Date.now()` of the entry module: a whole, non-negative number of milliseconds.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let now = now_ms as u64;
+            let fresh =
+                with_env(&env_config.id, |s| !s.resync && now.saturating_sub(s.checked_ms) < settings.revalidate_ms);
+            if fresh != Some(true) {
+                return None;
+            }
+            let request = ApiRequest {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                query: crate::params::query_pairs(url),
+                content_type,
+                body,
+            };
+            let (reply, change_number, due) = with_env(&env_config.id, |s| {
+                let reply = admin_reply.unwrap_or_else(|| answer(s, now, &request));
+                (reply, s.edge.snapshot().flags_change_number(), posts_due(s, now))
+            })?;
+            FAST_META.with(|m| {
+                m.set(FastMeta {
+                    status: reply.status,
+                    json: reply.content_type == api::JSON,
+                    due,
+                    change_number: Some(change_number),
+                })
+            });
+            return Some(reply.body);
+        }
+    };
+    FAST_META.with(|m| {
+        m.set(FastMeta { status: reply.status, json: reply.content_type == api::JSON, due: false, change_number: None })
+    });
+    Some(reply.body)
+}
+
+/// The status of [`fast_fetch`]'s last answer, plus 1,000 when its body is JSON (else HTML) and
+/// 2,000 when posts are due.
+#[wasm_bindgen]
+pub fn fast_status() -> u32 {
+    let m = FAST_META.with(Cell::get);
+    u32::from(m.status).saturating_add(if m.json { 1000 } else { 0 }).saturating_add(if m.due { 2000 } else { 0 })
+}
+
+/// The flags' change number of [`fast_fetch`]'s last answer (`x-split-change-number`), or
+/// `None` when it carries none (a 401).
+#[wasm_bindgen]
+pub fn fast_change_number() -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)] // change numbers are millisecond timestamps, below 2^53
+    FAST_META.with(Cell::get).change_number.map(|n| n as f64)
+}
+
+/// Sends the posts that are due in every environment this isolate holds (after a fast answer
+/// found some due; the entry module hands the promise to `waitUntil`).
+#[wasm_bindgen]
+pub async fn deliver_pending() {
+    let Some(settings) = ISOLATE.with(|i| i.borrow().settings.clone()) else { return };
+    let Ok(settings) = settings.as_ref() else { return };
+    for env in settings.environments() {
+        for request in due_requests(env) {
+            let sends = settings.sdk.sends(&env.api_key, &request.url);
+            deliver(&env.id, request, sends).await;
+        }
+    }
+}
+
+/// Whether the environment's recorder has a post due.
+fn posts_due(s: &EnvState, now: u64) -> bool {
+    s.edge.next_due().is_some_and(|due| due <= now)
+}
+
+/// The 401 of every route but the docs.
+fn unauthorized() -> Reply {
+    Reply::error(401, serde_json::Value::String("Unauthorized".to_owned()))
+}
+
+/// Answers a client or manager request from the environment's data (no I/O).
+fn answer(s: &mut EnvState, now: u64, request: &ApiRequest) -> Reply {
+    api::client(&mut s.edge, now, request)
+        .or_else(|| api::manager(&s.edge, request))
+        .unwrap_or_else(|| fallback(request))
+}
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     // The snapshot export may be read by pages of other origins (the browser demo): it answers
@@ -278,64 +423,55 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 }
 
 async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let path = req.path();
     // The API documentation needs no authorization (as split-evaluator's `/api-docs`).
-    if let Some(reply) = crate::docs::route(&req.path()) {
+    if let Some(reply) = crate::docs::route(&path) {
         return respond(reply, None);
     }
-    let settings = match settings(&env) {
+    let settings = settings(&env);
+    let settings = match settings.as_ref() {
         Ok(s) => s,
-        Err(e) => return respond(Reply::error(500, serde_json::Value::String(e.to_string())), None),
+        Err(e) => return respond(Reply::error(500, serde_json::Value::String(e.clone())), None),
     };
-    let path = req.path();
     if path == "/favicon.ico" {
         return Ok(Response::empty()?.with_status(204));
     }
     let header = req.headers().get("authorization")?;
     let Some(env_config) = auth::authorize(&settings.auth, header.as_deref()).cloned() else {
-        return respond(Reply::error(401, serde_json::Value::String("Unauthorized".to_owned())), None);
+        return respond(unauthorized(), None);
     };
     let kv = env.kv(KV_BINDING)?;
-    if let Err(e) = refresh(&kv, &settings, &env_config, false).await {
+    if let Err(e) = refresh(&kv, settings, &env_config, false).await {
         return respond(kv_error(e), None);
     }
     let request = api_request(&mut req).await?;
     let now = now_ms();
     let reply = if path.starts_with("/admin/") {
         let admin_header = req.headers().get(ADMIN_HEADER)?;
-        admin_route(&kv, &settings, &env_config, &request, admin_header.as_deref()).await
+        admin_route(&kv, settings, &env_config, &request, admin_header.as_deref()).await
     } else {
-        with_env(&env_config.id, |s| {
-            api::client(&mut s.edge, now, &request).or_else(|| api::manager(&s.edge, &request))
-        })
-        .unwrap_or_else(|| Some(kv_error("this environment's data could not be set up")))
-        .unwrap_or_else(|| fallback(&request))
+        with_env(&env_config.id, |s| answer(s, now, &request))
+            .unwrap_or_else(|| kv_error("this environment's data could not be set up"))
     };
     let cn = with_env(&env_config.id, |s| s.edge.snapshot().flags_change_number());
-    deliver_due(&ctx, &settings, &env_config);
+    deliver_due(&ctx, settings, &env_config);
     respond(reply, cn)
 }
 
 /// Hands the posts that are due (a batch full or old enough, a retry after its backoff) to
 /// `wait_until`: each is sent after the response and its outcome reported to the core.
 fn deliver_due(ctx: &Context, settings: &Settings, env: &EnvConfig) {
-    let now = now_ms();
-    let requests =
-        with_env(
-            &env.id,
-            |s| {
-                if s.edge.next_due().is_some_and(|due| due <= now) {
-                    s.edge.poll(now)
-                } else {
-                    Vec::new()
-                }
-            },
-        )
-        .unwrap_or_default();
-    for request in requests {
+    for request in due_requests(env) {
         let env_id = env.id.clone();
         let sends = settings.sdk.sends(&env.api_key, &request.url);
         ctx.wait_until(async move { deliver(&env_id, request, sends).await });
     }
+}
+
+/// The environment's posts that are due now (none when nothing is due).
+fn due_requests(env: &EnvConfig) -> Vec<HttpRequest> {
+    let now = now_ms();
+    with_env(&env.id, |s| if posts_due(s, now) { s.edge.poll(now) } else { Vec::new() }).unwrap_or_default()
 }
 
 /// Sends one post of the recorder (or, when `sends` is false, drops it as [`NOT_SENT`]) and
@@ -399,8 +535,10 @@ async fn admin_route(
     admin_header: Option<&str>,
 ) -> Reply {
     let get = req.method.eq_ignore_ascii_case("GET");
+    if let Some(reply) = admin_without_io(&req.path).filter(|_| get) {
+        return reply;
+    }
     match (get, req.path.as_str()) {
-        (true, "/admin/ping") => Reply::text(200, "pong"),
         (true, "/admin/healthcheck") => {
             let ready = with_env(&env.id, |s| s.edge.client().is_ready()).unwrap_or(false);
             let sync_error = match (ready, settings.sdk.pulls(&env.api_key)) {
@@ -408,11 +546,6 @@ async fn admin_route(
                 _ => None,
             };
             admin::healthcheck(ready, sync_error.as_deref())
-        }
-        (true, "/admin/version") => Reply::json(200, &admin::version()),
-        (true, "/admin/uptime") => {
-            let started = ISOLATE.with(|i| i.borrow().started_ms);
-            Reply::text(200, admin::uptime(now_ms().saturating_sub(started)))
         }
         (true, "/admin/stats") => {
             let started = ISOLATE.with(|i| i.borrow().started_ms);
@@ -448,6 +581,19 @@ async fn admin_route(
         }
         _ => fallback(req),
     }
+}
+
+/// The admin GETs answered from the isolate alone: `ping`, `version`, `uptime`.
+fn admin_without_io(path: &str) -> Option<Reply> {
+    Some(match path {
+        "/admin/ping" => Reply::text(200, "pong"),
+        "/admin/version" => Reply::json(200, &admin::version()),
+        "/admin/uptime" => {
+            let started = ISOLATE.with(|i| i.borrow().started_ms);
+            Reply::text(200, admin::uptime(now_ms().saturating_sub(started)))
+        }
+        _ => return None,
+    })
 }
 
 /// Stores a version's writes in order: its data keys, then its manifest (the last write), so
@@ -527,7 +673,8 @@ async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiReque
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let settings = match settings(&env) {
+    let settings = settings(&env);
+    let settings = match settings.as_ref() {
         Ok(s) => s,
         Err(e) => {
             worker::console_error!("the cron run does nothing until the configuration is fixed: {e}");
@@ -536,13 +683,13 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     };
     let Ok(kv) = env.kv(KV_BINDING) else { return };
     for env_config in settings.environments() {
-        if let Err(e) = refresh(&kv, &settings, env_config, true).await {
+        if let Err(e) = refresh(&kv, settings, env_config, true).await {
             worker::console_warn!("environment {}: {e}", env_config.id);
         }
         if settings.sdk.pulls(&env_config.api_key) {
-            pull(&kv, &settings, env_config).await;
+            pull(&kv, settings, env_config).await;
         }
-        flush(&settings, env_config).await;
+        flush(settings, env_config).await;
         collect_garbage(&kv, env_config, settings.gc_grace_ms).await;
     }
 }

@@ -54,6 +54,18 @@ pub fn query_pairs(url: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The path of a serialized URL (`Request.url`), as workers-rs's `Request::path` gives it: what
+/// follows the authority up to the query or fragment (`/` when empty). A serialized URL of a
+/// special scheme always has a path starting with `/`, and `?`/`#` inside it are
+/// percent-encoded, so no parsing is needed.
+pub fn path_of(url: &str) -> &str {
+    let after_scheme = url.find("://").and_then(|i| url.get(i.saturating_add(3)..)).unwrap_or(url);
+    let Some(start) = after_scheme.find('/') else { return "/" };
+    let path = after_scheme.get(start..).unwrap_or("/");
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    path.get(..end).filter(|p| !p.is_empty()).unwrap_or("/")
+}
+
 /// Decodes one `application/x-www-form-urlencoded` name or value.
 fn form_decode(text: &str) -> String {
     let mut bytes = Vec::with_capacity(text.len());
@@ -290,6 +302,16 @@ mod tests {
             query: query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn path_of_a_serialized_url() {
+        assert_eq!(path_of("http://localhost/client/get-treatment?key=a&x=/b"), "/client/get-treatment");
+        assert_eq!(path_of("https://h.example:8787/admin/ping#frag"), "/admin/ping");
+        assert_eq!(path_of("http://localhost"), "/");
+        assert_eq!(path_of("http://localhost/"), "/");
+        assert_eq!(path_of("http://localhost?x=1"), "/");
+        assert_eq!(path_of("http://localhost/a%3Fb?c"), "/a%3Fb");
     }
 
     #[test]
