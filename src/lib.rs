@@ -44,6 +44,8 @@
 )]
 #![warn(missing_docs)]
 
+#[cfg(feature = "binary")]
+pub mod binary;
 pub mod client;
 pub mod compiled;
 pub mod conformance;

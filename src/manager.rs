@@ -47,7 +47,7 @@ pub struct PrerequisiteView {
 impl SplitView {
     /// The view of a compiled flag.
     pub fn of(flag: &CompiledFlag) -> SplitView {
-        let def = &flag.definition;
+        let def = flag.definition();
         let conditions = def.conditions.as_deref().unwrap_or_default();
         let source =
             conditions.iter().find(|c| c.condition_type.as_deref() == Some("ROLLOUT")).or_else(|| conditions.first());

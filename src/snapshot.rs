@@ -15,6 +15,9 @@ use crate::error::LoadError;
 use crate::model::{SegmentChange, SplitChange};
 use crate::sync::FlagFilter;
 
+#[cfg(feature = "binary")]
+mod binary;
+
 /// A segment's keys and change number.
 #[derive(Debug, Clone, Default)]
 pub struct Segment {
@@ -22,6 +25,95 @@ pub struct Segment {
     pub keys: FxHashSet<String>,
     /// The change number of the last applied change (`-1`: none yet).
     pub change_number: i64,
+}
+
+/// The segments that evaluating some flags can read ([`Snapshot::used_by`]), each list sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SegmentsUsed {
+    /// Standard segments (`IN_SEGMENT`, `standard` exclusions).
+    pub standard: Vec<String>,
+    /// Large segments (`IN_LARGE_SEGMENT`, `large` exclusions).
+    pub large: Vec<String>,
+}
+
+/// A definition that [`Walk`] reaches.
+enum Reached<'a> {
+    Flag(&'a str),
+    RuleBased(&'a str),
+    Segment(&'a str),
+    LargeSegment(&'a str),
+}
+
+/// The transitive walk of [`Snapshot::used_by`]: flags and rule-based segments are visited once
+/// each, so cycles end.
+#[derive(Default)]
+struct Walk<'a> {
+    todo: Vec<Reached<'a>>,
+    seen_flags: FxHashSet<&'a str>,
+    seen_rule_based: FxHashSet<&'a str>,
+    standard: FxHashSet<&'a str>,
+    large: FxHashSet<&'a str>,
+}
+
+impl<'a> Walk<'a> {
+    /// Visits a flag (once).
+    fn flag(&mut self, snapshot: &'a Snapshot, name: &str) {
+        let Some((name, flag)) = snapshot.flags.get_key_value(name) else { return };
+        if !self.seen_flags.insert(name) {
+            return;
+        }
+        self.todo.extend(flag.prerequisites.iter().filter_map(|p| p.flag.as_deref()).map(Reached::Flag));
+        self.rules(&flag.rules);
+    }
+
+    /// Queues what a definition's conditions reach.
+    fn rules(&mut self, rules: &'a Rules) {
+        let Rules::Conditions(conds) = rules else { return };
+        for m in conds.iter().flat_map(|c| c.matchers.iter()) {
+            match &m.kind {
+                MatcherKind::InSegment(n) => self.todo.push(Reached::Segment(n)),
+                MatcherKind::InLargeSegment(n) => self.todo.push(Reached::LargeSegment(n)),
+                MatcherKind::Dependency { flag: Some(f), .. } => self.todo.push(Reached::Flag(f)),
+                MatcherKind::InRuleBasedSegment(r) => self.todo.push(Reached::RuleBased(r)),
+                _ => {}
+            }
+        }
+    }
+
+    fn run(mut self, snapshot: &'a Snapshot) -> SegmentsUsed {
+        while let Some(next) = self.todo.pop() {
+            match next {
+                Reached::Segment(n) => {
+                    self.standard.insert(n);
+                }
+                Reached::LargeSegment(n) => {
+                    self.large.insert(n);
+                }
+                Reached::Flag(f) => self.flag(snapshot, f),
+                Reached::RuleBased(r) => {
+                    let Some((r, rbs)) = snapshot.rule_based_segments.get_key_value(r) else { continue };
+                    if !self.seen_rule_based.insert(r) {
+                        continue;
+                    }
+                    for e in &rbs.excluded_segments {
+                        match e {
+                            ExcludedSegmentRef::Standard(n) => self.todo.push(Reached::Segment(n)),
+                            ExcludedSegmentRef::Large(n) => self.todo.push(Reached::LargeSegment(n)),
+                            ExcludedSegmentRef::RuleBased(n) => self.todo.push(Reached::RuleBased(n)),
+                            ExcludedSegmentRef::Ignored => {}
+                        }
+                    }
+                    self.rules(&rbs.rules);
+                }
+            }
+        }
+        let sorted = |set: FxHashSet<&str>| {
+            let mut names: Vec<String> = set.into_iter().map(str::to_owned).collect();
+            names.sort_unstable();
+            names
+        };
+        SegmentsUsed { standard: sorted(self.standard), large: sorted(self.large) }
+    }
 }
 
 /// What applying a `splitChanges` body did.
@@ -361,6 +453,64 @@ impl Snapshot {
     /// The rule-based segments' change number (`-1`: nothing loaded).
     pub fn rule_based_segments_change_number(&self) -> i64 {
         self.rule_based_segments_change_number
+    }
+
+    /// Puts a segment in (replacing one of that name), as loaded elsewhere: a host that stores
+    /// segments apart loads each one when first needed.
+    pub fn insert_segment(&mut self, name: String, segment: Segment) {
+        self.segments.insert(name, segment);
+    }
+
+    /// Takes a segment out (`None`: not loaded), e.g. to move it into a snapshot of newer rules
+    /// without copying its keys.
+    pub fn take_segment(&mut self, name: &str) -> Option<Segment> {
+        self.segments.remove(name)
+    }
+
+    /// Puts a large segment's keys in (replacing those of that name).
+    pub fn insert_large_segment(&mut self, name: String, segment: Segment) {
+        self.large_segments.insert(name, segment);
+    }
+
+    /// Takes a large segment out (`None`: not loaded).
+    pub fn take_large_segment(&mut self, name: &str) -> Option<Segment> {
+        self.large_segments.remove(name)
+    }
+
+    /// The standard segments that evaluating `flags` can read, sorted: their `IN_SEGMENT`
+    /// matchers, and those reached through prerequisites, `IN_SPLIT_TREATMENT` dependencies and
+    /// rule-based segments (their conditions and their `standard` exclusions), transitively.
+    /// Names that are not loaded flags are skipped (pass validated, trimmed names); cycles end.
+    /// Evaluating `flags` with only these segments (and the [large
+    /// ones](Snapshot::large_segments_used_by)) loaded answers as with every segment loaded.
+    pub fn segments_used_by<'n>(&self, flags: impl IntoIterator<Item = &'n str>) -> Vec<String> {
+        self.used_by(flags).standard
+    }
+
+    /// The large segments that evaluating `flags` can read, sorted: as
+    /// [`Snapshot::segments_used_by`], for `IN_LARGE_SEGMENT` matchers and `large` exclusions.
+    pub fn large_segments_used_by<'n>(&self, flags: impl IntoIterator<Item = &'n str>) -> Vec<String> {
+        self.used_by(flags).large
+    }
+
+    /// The standard and large segments that evaluating `flags` can read (see
+    /// [`Snapshot::segments_used_by`]).
+    pub fn used_by<'n>(&self, flags: impl IntoIterator<Item = &'n str>) -> SegmentsUsed {
+        let mut walk = Walk::default();
+        for name in flags {
+            walk.flag(self, name);
+        }
+        walk.run(self)
+    }
+
+    /// The standard and large segments that evaluating every flag can read (get-all-treatments,
+    /// by flag set or traffic type included).
+    pub fn all_segments_used(&self) -> SegmentsUsed {
+        let mut walk = Walk::default();
+        for name in &self.insertion_order {
+            walk.flag(self, name);
+        }
+        walk.run(self)
     }
 
     /// The standard segments the loaded rules reference (spec §7.2): every `IN_SEGMENT` matcher of

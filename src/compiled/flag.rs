@@ -3,12 +3,14 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
 
+use super::definition::Definition;
 use super::matcher::{compile_matcher, CompileCache, CompiledMatcher, TransformFailure};
 use crate::model::{Condition, FeatureFlag, RuleBasedSegment};
 
 /// How a definition's conditions behave, decided at load time exactly as the JS SDK's parser
 /// decides them on every evaluation.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub enum Rules {
     /// The conditions, in order.
     Conditions(Vec<CompiledCondition>),
@@ -22,6 +24,7 @@ pub enum Rules {
 
 /// One compiled condition.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub struct CompiledCondition {
     /// `ROLLOUT` conditions apply traffic allocation.
     pub rollout: bool,
@@ -35,6 +38,7 @@ pub struct CompiledCondition {
 
 /// A condition's partitions with their running totals.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub struct Partitions {
     /// `(running total, treatment)`: the first entry whose total is `>= bucket` wins.
     pub ranges: Vec<(f64, String)>,
@@ -50,6 +54,7 @@ impl Partitions {
 
 /// Accepted treatments of a prerequisite, as the JS `ts.indexOf(treatment)` sees them.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub enum PrerequisiteTreatments {
     /// A list: exact membership of string entries.
     List(Vec<String>),
@@ -61,6 +66,7 @@ pub enum PrerequisiteTreatments {
 
 /// One prerequisite.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub struct CompiledPrerequisite {
     /// The flag (`None` evaluates as a missing flag).
     pub flag: Option<String>,
@@ -81,6 +87,7 @@ impl CompiledPrerequisite {
 
 /// A feature flag ready to evaluate.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub struct CompiledFlag {
     /// The flag's name.
     pub name: String,
@@ -105,17 +112,19 @@ pub struct CompiledFlag {
     /// Prerequisites, in order.
     pub prerequisites: Vec<CompiledPrerequisite>,
     /// `configurations[treatment]`, non-empty ones only (JS `|| null`).
+    #[cfg_attr(feature = "binary", serde(serialize_with = "super::binary::sorted_map"))]
     pub configs: FxHashMap<String, String>,
     /// Flag sets.
     pub sets: Vec<String>,
     /// `impressionsDisabled`.
     pub impressions_disabled: bool,
-    /// The definition as loaded (manager views and explanations read it).
-    pub definition: FeatureFlag,
+    /// The definition as loaded (manager views read it, through [`CompiledFlag::definition`]).
+    pub(crate) definition: Definition<FeatureFlag>,
 }
 
 /// Where a rule-based segment's exclusion points.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub enum ExcludedSegmentRef {
     /// A standard segment.
     Standard(String),
@@ -129,19 +138,21 @@ pub enum ExcludedSegmentRef {
 
 /// A rule-based segment ready to evaluate.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub struct CompiledRuleBasedSegment {
     /// Its name.
     pub name: String,
     /// Its change number.
     pub change_number: Option<i64>,
     /// Excluded matching keys.
+    #[cfg_attr(feature = "binary", serde(serialize_with = "super::binary::sorted_set"))]
     pub excluded_keys: FxHashSet<String>,
     /// Excluded segments, in order.
     pub excluded_segments: Vec<ExcludedSegmentRef>,
     /// Its conditions (`Conditions(vec![])` when it has none: nobody matches).
     pub rules: Rules,
-    /// The definition as loaded.
-    pub definition: RuleBasedSegment,
+    /// The definition as loaded (see [`CompiledRuleBasedSegment::definition`]).
+    pub(crate) definition: Definition<RuleBasedSegment>,
 }
 
 /// JS `x >>> 0` for a double, as an int32 bit pattern.
@@ -276,13 +287,37 @@ impl CompiledFlag {
             configs,
             sets: def.sets.clone().unwrap_or_default(),
             impressions_disabled: def.impressions_disabled == Some(true),
-            definition: def,
+            definition: Definition::parsed(def),
         }
     }
 
     /// The configuration of a treatment (`configurations[treatment] || null`).
     pub fn config_for(&self, treatment: &str) -> Option<&str> {
         self.configs.get(treatment).map(String::as_str)
+    }
+
+    /// The definition as loaded. After a binary decode it is parsed from its JSON text on first
+    /// use; evaluation never reads it.
+    pub fn definition(&self) -> &FeatureFlag {
+        self.definition.get_or(|| FeatureFlag {
+            // Only for JSON text that does not parse (bytes not written by this crate): what the
+            // compiled flag knows.
+            name: self.name.clone(),
+            traffic_type_name: self.traffic_type.clone(),
+            seed: Some(f64::from(self.seed)),
+            traffic_allocation: self.traffic_allocation,
+            traffic_allocation_seed: Some(f64::from(self.traffic_allocation_seed)),
+            status: Some(if self.archived { "ARCHIVED" } else { "ACTIVE" }.to_owned()),
+            killed: Some(self.killed),
+            default_treatment: Some(Value::String(self.default_treatment.clone())),
+            change_number: self.change_number,
+            conditions: None,
+            configurations: Some(self.configs.iter().map(|(t, c)| (t.clone(), Value::String(c.clone()))).collect()),
+            sets: Some(self.sets.clone()),
+            impressions_disabled: Some(self.impressions_disabled),
+            prerequisites: None,
+            algo: None,
+        })
     }
 }
 
@@ -322,8 +357,22 @@ impl CompiledRuleBasedSegment {
             excluded_keys,
             excluded_segments,
             rules,
-            definition: def,
+            definition: Definition::parsed(def),
         }
+    }
+
+    /// The definition as loaded. After a binary decode it is parsed from its JSON text on first
+    /// use; evaluation never reads it.
+    pub fn definition(&self) -> &RuleBasedSegment {
+        self.definition.get_or(|| RuleBasedSegment {
+            // Only for JSON text that does not parse (bytes not written by this crate).
+            name: self.name.clone(),
+            change_number: self.change_number,
+            status: None,
+            traffic_type_name: None,
+            excluded: None,
+            conditions: None,
+        })
     }
 }
 

@@ -12,6 +12,7 @@ use crate::semver::Semver;
 
 /// Where a matcher takes its runtime value from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub enum ValueSource {
     /// The key (its matching key for string matchers, the whole key for dependencies).
     Key,
@@ -21,6 +22,7 @@ pub enum ValueSource {
 
 /// One compiled matcher.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub struct CompiledMatcher {
     /// Where the value comes from.
     pub source: ValueSource,
@@ -34,6 +36,7 @@ pub struct CompiledMatcher {
 
 /// The test a matcher performs, with its rule data ready to use.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub enum MatcherKind {
     /// The JS SDK could not build this matcher (invalid regex or semver, missing rule data, ...):
     /// it yields false before negation.
@@ -45,7 +48,7 @@ pub enum MatcherKind {
     /// `IN_LARGE_SEGMENT`.
     InLargeSegment(String),
     /// `WHITELIST`.
-    Whitelist(FxHashSet<String>),
+    Whitelist(#[cfg_attr(feature = "binary", serde(serialize_with = "super::binary::sorted_set"))] FxHashSet<String>),
     /// `EQUAL_TO` (DATETIME: both sides truncated to the UTC day).
     EqualTo {
         /// The rule value, already truncated when DATETIME.
@@ -100,17 +103,19 @@ pub enum MatcherKind {
     /// `EQUAL_TO_BOOLEAN` (`None`: the rule value is not a boolean, so nothing is equal).
     EqualToBoolean(Option<bool>),
     /// `MATCHES_STRING`.
-    MatchesString(Box<EcmaRegex>),
+    MatchesString(#[cfg_attr(feature = "binary", serde(with = "super::binary::regex_source"))] Box<EcmaRegex>),
     /// `EQUAL_TO_SEMVER`.
-    EqualToSemver(Box<Semver>),
+    EqualToSemver(#[cfg_attr(feature = "binary", serde(with = "super::binary::semver_source"))] Box<Semver>),
     /// `GREATER_THAN_OR_EQUAL_TO_SEMVER`.
-    GreaterOrEqualSemver(Box<Semver>),
+    GreaterOrEqualSemver(#[cfg_attr(feature = "binary", serde(with = "super::binary::semver_source"))] Box<Semver>),
     /// `LESS_THAN_OR_EQUAL_TO_SEMVER`.
-    LessOrEqualSemver(Box<Semver>),
+    LessOrEqualSemver(#[cfg_attr(feature = "binary", serde(with = "super::binary::semver_source"))] Box<Semver>),
     /// `BETWEEN_SEMVER`.
-    BetweenSemver(Box<(Semver, Semver)>),
+    BetweenSemver(#[cfg_attr(feature = "binary", serde(with = "super::binary::semver_pair"))] Box<(Semver, Semver)>),
     /// `IN_LIST_SEMVER`: normalized versions.
-    InListSemver(FxHashSet<String>),
+    InListSemver(
+        #[cfg_attr(feature = "binary", serde(serialize_with = "super::binary::sorted_set"))] FxHashSet<String>,
+    ),
     /// `IN_RULE_BASED_SEGMENT`.
     InRuleBasedSegment(String),
 }

@@ -5,10 +5,15 @@
 //! in which the JavaScript SDK would fail on a definition are decided up front (see [`Rules`]).
 //! Nothing is re-parsed per evaluation.
 
+#[cfg(feature = "binary")]
+mod binary;
 mod datetime;
+mod definition;
 mod flag;
 mod matcher;
 
+#[cfg(feature = "binary")]
+pub(crate) use binary::RegexSharing;
 pub use datetime::{start_of_day, start_of_minute};
 pub use flag::{
     CompiledCondition, CompiledFlag, CompiledPrerequisite, CompiledRuleBasedSegment, ExcludedSegmentRef, Partitions,

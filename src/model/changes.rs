@@ -33,46 +33,58 @@ pub struct SplitChange {
 
 /// A rule-based segment definition (spec §1.5).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize))]
 #[serde(rename_all = "camelCase")]
 pub struct RuleBasedSegment {
     /// Its name, referenced by `IN_RULE_BASED_SEGMENT` matchers.
     pub name: String,
     /// Its version.
     #[serde(default)]
+    #[cfg_attr(feature = "binary", serde(skip_serializing_if = "Option::is_none"))]
     pub change_number: Option<i64>,
     /// `ACTIVE` or `ARCHIVED`.
     #[serde(default)]
+    #[cfg_attr(feature = "binary", serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<String>,
     /// The traffic type (informational).
     #[serde(default)]
+    #[cfg_attr(feature = "binary", serde(skip_serializing_if = "Option::is_none"))]
     pub traffic_type_name: Option<String>,
     /// Keys and segments excluded before the conditions are considered.
     #[serde(default)]
+    #[cfg_attr(feature = "binary", serde(skip_serializing_if = "Option::is_none"))]
     pub excluded: Option<Excluded>,
     /// Conditions without partitions: any one matching puts the key in the segment.
     #[serde(default)]
+    #[cfg_attr(feature = "binary", serde(skip_serializing_if = "Option::is_none"))]
     pub conditions: Option<Vec<Condition>>,
 }
 
 /// What a rule-based segment excludes.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize))]
 pub struct Excluded {
     /// Excluded matching keys (non-string entries never match).
     #[serde(default)]
+    #[cfg_attr(feature = "binary", serde(skip_serializing_if = "Option::is_none"))]
     pub keys: Option<Vec<Value>>,
     /// Excluded segments, checked in order.
     #[serde(default)]
+    #[cfg_attr(feature = "binary", serde(skip_serializing_if = "Option::is_none"))]
     pub segments: Option<Vec<ExcludedSegment>>,
 }
 
 /// One excluded segment: `standard`, `large` or `rule-based`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize))]
 pub struct ExcludedSegment {
     /// The segment kind.
     #[serde(default, rename = "type")]
+    #[cfg_attr(feature = "binary", serde(skip_serializing_if = "Option::is_none"))]
     pub kind: Option<String>,
     /// The segment name.
     #[serde(default)]
+    #[cfg_attr(feature = "binary", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
 }
 

@@ -193,6 +193,7 @@ pub struct FilterValidation {
 ///
 /// Values are valid, unique and sorted; when sets are present, names and prefixes are empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "binary", derive(serde::Serialize, serde::Deserialize))]
 pub struct FlagFilter {
     sets: Vec<String>,
     names: Vec<String>,

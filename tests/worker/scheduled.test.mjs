@@ -15,7 +15,8 @@ test('superseded keys are deleted, live ones kept', async () => {
   const kv = await mf.getKVNamespace('SPLIT_DATA');
   const before = (await kv.list({ prefix: 'env/default/v/' })).keys.map((k) => k.name);
   const manifest = JSON.parse(await kv.get('env/default/manifest'));
-  const live = [manifest.flagsKey, ...Object.values(manifest.segments).flatMap((s) => s.chunks)].sort();
+  assert.ok(manifest.rulesKey, 'the manifest names the binary rules');
+  const live = [manifest.flagsKey, manifest.rulesKey, ...Object.values(manifest.segments).flatMap((s) => s.chunks)].sort();
   assert.ok(before.length > live.length, 'the first push left superseded keys');
   const worker = await mf.getWorker();
   await worker.scheduled({ cron: '*/30 * * * *' });

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use split_edge_worker::admin;
-use split_edge_worker::layout::manifest_key;
+use split_edge_worker::layout::{manifest_key, KvValue};
 
 struct Args {
     env: String,
@@ -64,6 +64,24 @@ fn segment_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// Standard base64 with padding (RFC 4648 §4), as `wrangler kv bulk put` reads it.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> shift & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 fn read(path: &Path) -> Result<String, String> {
     fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -80,8 +98,15 @@ fn run(args: &Args) -> Result<(), String> {
         format!("{}: {e}; nothing was written", file.display())
     })?;
     let key = manifest_key(&args.env);
-    let data: Vec<serde_json::Value> =
-        writes.iter().filter(|w| w.key != key).map(|w| serde_json::json!({"key": w.key, "value": w.value})).collect();
+    let data: Vec<serde_json::Value> = writes
+        .iter()
+        .filter(|w| w.key != key)
+        .map(|w| match &w.value {
+            KvValue::Json(text) => serde_json::json!({"key": w.key, "value": text}),
+            // `wrangler kv bulk put` takes binary values base64-encoded.
+            KvValue::Binary(bytes) => serde_json::json!({"key": w.key, "value": base64(bytes), "base64": true}),
+        })
+        .collect();
     fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let data_path = args.out.join("data.json");
     let manifest_path = args.out.join("manifest.json");
@@ -119,5 +144,18 @@ fn main() -> ExitCode {
             eprintln!("kv_bundle: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_as_rfc_4648() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(super::base64(&[0xff, 0xfe, 0x00]), "//4A");
     }
 }

@@ -16,7 +16,8 @@ use crate::api::Reply;
 use crate::layout::{self, Change, KvWrite, Manifest};
 use crate::state::{self, FlagData, PushError, SegmentData};
 use split_edge::recorder::RecorderStats;
-use split_edge::sync::SyncStatus;
+use split_edge::sync::{FlagFilter, SyncStatus};
+use split_edge::Snapshot;
 
 use crate::pull::SyncRecord;
 
@@ -44,6 +45,8 @@ pub struct PushPlan {
     pub manifest: Manifest,
     /// What the push changed (answered to the caller).
     pub summary: Value,
+    /// A split push's compiled rules (no segments): what the isolate serves once stored.
+    pub rules: Option<Snapshot>,
 }
 
 /// A version id unique per push: the time and a hash of the body and a per-isolate counter.
@@ -56,7 +59,8 @@ pub fn version_id(now_ms: u64, body: &str, counter: u64) -> String {
     format!("{now_ms:012x}-{h:016x}")
 }
 
-/// Plans a `splitChanges` push over the stored flag data.
+/// Plans a `splitChanges` push over the stored flag data, compiling the result under the
+/// environment's flag filter (stored in binary form beside the JSON).
 ///
 /// # Errors
 /// [`PushError`]: nothing is written then.
@@ -67,11 +71,13 @@ pub fn plan_split_push(
     previous: Option<&Manifest>,
     mut flags: FlagData,
     body: &str,
+    filter: &FlagFilter,
 ) -> Result<PushPlan, PushError> {
     let summary = flags.apply_split_changes(body)?;
-    let (writes, manifest) = layout::plan_push(env_id, version, now_ms, previous, Change::Flags(&flags));
+    let rules = layout::compile(&flags, filter.clone()).map_err(|e| PushError::Corrupt(e.to_string()))?;
+    let (writes, manifest) = layout::plan_push(env_id, version, now_ms, previous, Change::Flags(&flags, Some(&rules)));
     let summary = json!({"version": manifest.version, "flags": summary});
-    Ok(PushPlan { writes, manifest, summary })
+    Ok(PushPlan { writes, manifest, summary, rules: Some(rules) })
 }
 
 /// Plans a `segmentChanges` push over the stored segment (`current`, `None` when new).
@@ -89,7 +95,7 @@ pub fn plan_segment_push(
     let (segment, summary) = state::apply_segment_change(current, body)?;
     let (writes, manifest) = layout::plan_push(env_id, version, now_ms, previous, Change::Segment(&segment));
     let summary = json!({"version": manifest.version, "segment": summary});
-    Ok(PushPlan { writes, manifest, summary })
+    Ok(PushPlan { writes, manifest, summary, rules: None })
 }
 
 /// Plans storing a whole snapshot at once, as a new version of an environment with nothing
@@ -115,8 +121,9 @@ pub fn plan_snapshot(
             None => segments.push(segment),
         }
     }
+    let rules = layout::compile(&flags, FlagFilter::none()).map_err(|e| (None, PushError::Corrupt(e.to_string())))?;
     let refs: Vec<&SegmentData> = segments.iter().collect();
-    Ok(layout::plan_version(env_id, version, now_ms, None, Some(&flags), &refs))
+    Ok(layout::plan_version(env_id, version, now_ms, None, Some((&flags, Some(&rules))), &refs))
 }
 
 /// The answer to a rejected push: 409 for a conflict, 400 otherwise, `{"error": message}`.
@@ -233,7 +240,9 @@ mod tests {
         let seg = r#"{"name":"s","added":["a","b"],"removed":[],"since":-1,"till":7}"#;
         let (writes, manifest) = plan_snapshot("e", "v1", 9, flags, &[seg]).unwrap();
         assert_eq!(writes.last().map(|w| w.key.as_str()), Some("env/e/manifest"));
-        assert_eq!(writes.len(), 3);
+        assert_eq!(writes.len(), 4, "flags, binary rules, one chunk, manifest");
+        assert_eq!(manifest.rules_key.as_deref(), Some("env/e/v/v1/rules"));
+        assert!(matches!(writes[1].value, crate::layout::KvValue::Binary(_)));
         assert_eq!(manifest.segments["s"].key_count, 2);
         let (body, e) = plan_snapshot("e", "v1", 9, flags, &[seg, "{}"]).unwrap_err();
         assert_eq!(body, Some(1));
@@ -246,12 +255,22 @@ mod tests {
     #[test]
     fn plans_and_formats() {
         let body = r#"{"ff":{"d":[],"s":-1,"t":5}}"#;
-        let plan = plan_split_push("e", "v1", 9, None, FlagData::default(), body).unwrap();
+        let plan = plan_split_push("e", "v1", 9, None, FlagData::default(), body, &FlagFilter::none()).unwrap();
         assert_eq!(plan.manifest.flags_change_number, 5);
-        assert_eq!(plan.writes.len(), 2);
-        let e = plan_split_push("e", "v1", 9, None, FlagData::default(), "{").unwrap_err();
+        assert_eq!(plan.writes.len(), 3, "flags, binary rules, manifest");
+        assert!(plan.rules.is_some_and(|r| r.flags_change_number() == 5));
+        let e = plan_split_push("e", "v1", 9, None, FlagData::default(), "{", &FlagFilter::none()).unwrap_err();
         assert_eq!(push_error(&e).status, 400);
-        let e = plan_split_push("e", "v1", 9, None, FlagData::default(), r#"{"ff":{"d":[],"s":3,"t":5}}"#).unwrap_err();
+        let e = plan_split_push(
+            "e",
+            "v1",
+            9,
+            None,
+            FlagData::default(),
+            r#"{"ff":{"d":[],"s":3,"t":5}}"#,
+            &FlagFilter::none(),
+        )
+        .unwrap_err();
         assert_eq!(push_error(&e).status, 409);
         assert_eq!(uptime(90_061_000), "1d 1h 1m 1s");
         assert_ne!(version_id(1, "a", 0), version_id(1, "a", 1));

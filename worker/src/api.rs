@@ -1,9 +1,10 @@
 //! split-evaluator's `/client/*` and `/manager/*` endpoints over a [`SplitEdge`] (sans-I/O):
 //! an [`ApiRequest`] in, a [`Reply`] out.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use split_edge::sdk::SplitEdge;
-use split_edge::{EvaluationOptions, Evaluations, Key};
+use split_edge::wire::push_json_string;
+use split_edge::{EvaluationOptions, Evaluations, Key, TreatmentResult};
 
 use crate::params::{self, ApiRequest, Common};
 
@@ -27,6 +28,11 @@ impl Reply {
     /// A JSON answer.
     pub fn json(status: u16, value: &Value) -> Reply {
         Reply { status, content_type: JSON, body: value.to_string() }
+    }
+
+    /// A JSON answer already serialized.
+    pub fn json_text(status: u16, body: String) -> Reply {
+        Reply { status, content_type: JSON, body }
     }
 
     /// A text answer.
@@ -107,7 +113,7 @@ pub fn client(edge: &mut SplitEdge, now_ms: u64, req: &ApiRequest) -> Option<Rep
                     let opts = options(&common);
                     let results =
                         edge.get_treatments_json(now_ms, Some(&key), Some(&names), common.attributes.as_ref(), &opts);
-                    Reply::json(200, &Value::Object(evaluations(&results, config)))
+                    Reply::json_text(200, evaluations(&results, config))
                 }
                 _ => Reply::validation(errors),
             }
@@ -127,7 +133,7 @@ pub fn client(edge: &mut SplitEdge, now_ms: u64, req: &ApiRequest) -> Option<Rep
                         common.attributes.as_ref(),
                         &opts,
                     );
-                    Reply::json(200, &Value::Object(evaluations(&results, config)))
+                    Reply::json_text(200, evaluations(&results, config))
                 }
                 _ => Reply::validation(errors),
             }
@@ -151,31 +157,49 @@ fn options(common: &Common) -> EvaluationOptions {
 fn treatment(edge: &mut SplitEdge, now_ms: u64, key: &Value, name: &str, common: &Common, config: bool) -> Reply {
     let flag = Value::String(name.to_owned());
     let r = edge.get_treatment_json(now_ms, Some(key), Some(&flag), common.attributes.as_ref(), &options(common));
-    let mut out = Map::new();
-    out.insert("splitName".to_owned(), Value::String(name.to_owned()));
-    out.insert("treatment".to_owned(), Value::String(r.treatment.to_string()));
-    if config {
-        out.insert("config".to_owned(), r.config.as_deref().map_or(Value::Null, |c| Value::String(c.to_owned())));
-    }
-    Reply::json(200, &Value::Object(out))
+    let mut out = String::with_capacity(64);
+    out.push_str("{\"splitName\":");
+    push_json_string(&mut out, name);
+    push_result_fields(&mut out, &r, config);
+    out.push('}');
+    Reply::json_text(200, out)
 }
 
-/// `{"<flag>": {"treatment", "config"?}}` in evaluation order.
-fn evaluations(results: &Evaluations<'_>, config: bool) -> Map<String, Value> {
-    results
-        .iter()
-        .map(|(name, r)| {
-            let mut one = Map::new();
-            one.insert("treatment".to_owned(), Value::String(r.treatment.to_string()));
-            if config {
-                one.insert(
-                    "config".to_owned(),
-                    r.config.as_deref().map_or(Value::Null, |c| Value::String(c.to_owned())),
-                );
-            }
-            (name.clone(), Value::Object(one))
-        })
-        .collect()
+/// Appends `,"treatment":…` and, with `config`, `,"config":…` (`null` when none).
+fn push_result_fields(out: &mut String, r: &TreatmentResult<'_>, config: bool) {
+    out.push_str(",\"treatment\":");
+    push_json_string(out, &r.treatment);
+    if config {
+        out.push_str(",\"config\":");
+        match r.config.as_deref() {
+            Some(c) => push_json_string(out, c),
+            None => out.push_str("null"),
+        }
+    }
+}
+
+/// `{"<flag>": {"treatment", "config"?}}` in evaluation order, serialized as `JSON.stringify`
+/// writes it (no intermediate `Value`).
+fn evaluations(results: &Evaluations<'_>, config: bool) -> String {
+    let mut out = String::with_capacity(results.len().saturating_mul(40).saturating_add(2));
+    push_evaluations(&mut out, results, config);
+    out
+}
+
+fn push_evaluations(out: &mut String, results: &Evaluations<'_>, config: bool) {
+    out.push('{');
+    for (i, (name, r)) in results.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(out, name);
+        // `{"treatment":…}`: the fields' leading comma becomes the object's opening brace.
+        let start = out.len();
+        push_result_fields(out, r, config);
+        out.replace_range(start..start.saturating_add(1), ":{");
+        out.push('}');
+    }
+    out.push('}');
 }
 
 fn all_treatments(edge: &mut SplitEdge, now_ms: u64, keys: params::AllKeys, common: &Common, config: bool) -> Reply {
@@ -188,9 +212,17 @@ fn all_treatments(edge: &mut SplitEdge, now_ms: u64, keys: params::AllKeys, comm
         _ => None,
     };
     let all = edge.get_all_treatments(now_ms, &keys, attributes.as_ref(), &options(common));
-    let out: Map<String, Value> =
-        all.iter().map(|(tt, results)| (tt.clone(), Value::Object(evaluations(results, config)))).collect();
-    Reply::json(200, &Value::Object(out))
+    let mut out = String::from("{");
+    for (i, (tt, results)) in all.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(&mut out, tt);
+        out.push(':');
+        push_evaluations(&mut out, results, config);
+    }
+    out.push('}');
+    Reply::json_text(200, out)
 }
 
 fn track(edge: &mut SplitEdge, now_ms: u64, req: &ApiRequest) -> Reply {

@@ -43,6 +43,9 @@ struct EnvState {
     sync_record: Option<SyncRecord>,
     /// The snapshot holds synchronized data KV does not: reload it from KV at the next refresh.
     resync: bool,
+    /// Segments the manifest names that the snapshot does not hold yet: read from KV the first
+    /// time a request can reach them ([`ensure_segments`]), the rest after that request.
+    unloaded: std::collections::BTreeSet<String>,
 }
 
 /// What the isolate keeps between requests.
@@ -112,6 +115,7 @@ fn new_state(
             store_error: None,
             sync_record: None,
             resync: false,
+            unloaded: std::collections::BTreeSet::new(),
         }),
         Err(e) => {
             worker::console_error!("environment {}: {e}", env.id);
@@ -121,7 +125,11 @@ fn new_state(
 }
 
 /// Makes sure the isolate holds `env`'s current data: re-reads the manifest when it was last read
-/// `revalidate_ms` ago or more (or `force`), and reloads when its version changed.
+/// `revalidate_ms` ago or more (or `force`), and moves to it when its version changed: the rules
+/// are loaded again only when the flag data changed (from their binary form, else compiled from
+/// the JSON), segments that did not change are kept, the others are read when first needed
+/// ([`ensure_segments`]). Every KV read happens before the isolate's state is touched, so
+/// concurrent requests keep being answered from the previous data meanwhile.
 async fn refresh(kv: &KvStore, settings: &Settings, env: &EnvConfig, force: bool) -> Result<(), String> {
     let revalidate_ms = settings.revalidate_ms;
     let now = now_ms();
@@ -165,48 +173,175 @@ async fn refresh(kv: &KvStore, settings: &Settings, env: &EnvConfig, force: bool
         });
         return Ok(());
     }
-    let snapshot = match &manifest {
-        None => Ok(split_edge::Snapshot::new().with_filter(env.filter.clone())),
-        Some(m) => {
-            let previous = ISOLATE.with(|i| i.borrow().envs.get(&env.id).and_then(|s| s.manifest.clone()));
-            let values = match read_values(kv, &layout::keys_to_read(m, previous.as_ref())).await {
-                Ok(v) => v,
-                Err(e) if current.is_some() => {
-                    record_error(settings, env, now, format!("reading the data failed: {e}"));
-                    return Ok(());
-                }
-                Err(e) => return Err(e),
-            };
-            ISOLATE.with(|i| {
-                let i = i.borrow();
-                let held = i.envs.get(&env.id).and_then(|s| s.manifest.as_ref().map(|pm| (pm, s.edge.snapshot())));
-                // Reuse only what the snapshot held when the keys to read were chosen.
-                let held = held.filter(|(pm, _)| Some(*pm) == previous.as_ref());
-                layout::assemble_reusing(m, held, env.filter.clone(), |k| values.get(k).map(String::as_str))
-            })
+    let Some(m) = manifest else {
+        install(settings, env, split_edge::Snapshot::new().with_filter(env.filter.clone()), None, now);
+        return Ok(());
+    };
+    let held_flags =
+        with_env(&env.id, |s| s.manifest.as_ref().map(|pm| pm.flags_key.clone())).flatten().filter(|_| !resync);
+    let rules = if held_flags.as_deref() == Some(m.flags_key.as_str()) {
+        None
+    } else {
+        match load_rules(kv, &m, env).await {
+            Ok(r) => Some(r),
+            Err(e) if current.is_some() => {
+                record_error(settings, env, now, e);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
         }
     };
-    match snapshot {
-        Err(e) => record_error(settings, env, now, e.to_string()),
-        Ok(snapshot) => ISOLATE.with(|i| {
-            let mut i = i.borrow_mut();
-            match i.envs.get_mut(&env.id) {
-                Some(s) => {
-                    s.edge.replace_snapshot(snapshot);
-                    s.manifest = manifest;
-                    s.checked_ms = now;
-                    s.last_error = None;
-                    s.resync = false;
+    install(settings, env, rules.unwrap_or_default(), Some(m), now);
+    Ok(())
+}
+
+/// Loads a manifest's rules: their binary form when it decodes, else compiled from the flag data
+/// (and the binary form rebuilt in KV when the manifest names one that did not decode).
+async fn load_rules(kv: &KvStore, m: &Manifest, env: &EnvConfig) -> Result<split_edge::Snapshot, String> {
+    if let Some(key) = &m.rules_key {
+        match kv.get(key).bytes().await {
+            Ok(Some(bytes)) => match layout::decode_rules(&bytes, &m.flags_key, &env.filter) {
+                Ok(rules) => return Ok(rules),
+                Err(e) => worker::console_warn!("environment {}: {key}: {e}; compiling the JSON", env.id),
+            },
+            Ok(None) => worker::console_warn!("environment {}: {key} is missing; compiling the JSON", env.id),
+            Err(e) => worker::console_warn!("environment {}: reading {key} failed ({e}); compiling the JSON", env.id),
+        }
+    }
+    let flags = match kv.get(&m.flags_key).text().await {
+        Ok(Some(text)) => text,
+        Ok(None) => return Err(layout::LayoutError::Missing(m.flags_key.clone()).to_string()),
+        Err(e) => return Err(format!("reading the data failed: {e}")),
+    };
+    let rules = layout::compile_rules(&flags, env.filter.clone()).map_err(|e| e.to_string())?;
+    if let Some(key) = &m.rules_key {
+        // The same rules, encoded by this build: later cold isolates load them again.
+        let put = layout::encode_rules(&rules, &m.flags_key)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| kv.put_bytes(key, &bytes).map_err(|e| e.to_string()));
+        let rebuilt = match put {
+            Ok(put) => put.execute().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = rebuilt {
+            worker::console_warn!("environment {}: rebuilding {key} failed: {e}", env.id);
+        }
+    }
+    Ok(rules)
+}
+
+/// Moves the environment to `manifest` (synchronously): `rules` replaces the held rules unless it
+/// is `None`-equivalent (an empty default, when the flag data did not change); segments stored
+/// as before are kept, the others are dropped and marked unloaded.
+fn install(settings: &Settings, env: &EnvConfig, rules: split_edge::Snapshot, manifest: Option<Manifest>, now: u64) {
+    ISOLATE.with(|i| {
+        let mut i = i.borrow_mut();
+        let Some(s) = i.envs.get_mut(&env.id) else {
+            let mut state = new_state(settings, env, rules, None, now);
+            if let Some(state) = state.as_mut() {
+                state.unloaded = manifest.iter().flat_map(|m| m.segments.keys().cloned()).collect();
+                state.manifest = manifest;
+            }
+            if let Some(state) = state {
+                i.envs.insert(env.id.clone(), state);
+            }
+            return;
+        };
+        let keep_rules =
+            manifest.as_ref().zip(s.manifest.as_ref()).is_some_and(|(m, pm)| m.flags_key == pm.flags_key) && !s.resync;
+        let mut held = std::mem::take(s.edge.snapshot_mut());
+        let mut next = if keep_rules { std::mem::take(&mut held) } else { rules };
+        let unchanged: Vec<String> = manifest
+            .as_ref()
+            .map(|m| layout::unchanged_segments(m, s.manifest.as_ref()).into_iter().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let mut unloaded = std::collections::BTreeSet::new();
+        for name in manifest.iter().flat_map(|m| m.segments.keys()) {
+            let kept = if unchanged.contains(name) && !s.unloaded.contains(name) {
+                if keep_rules {
+                    next.take_segment(name)
+                } else {
+                    held.take_segment(name)
                 }
+            } else {
+                None
+            };
+            let _ = next.take_segment(name);
+            match kept {
+                Some(segment) => next.insert_segment(name.clone(), segment),
                 None => {
-                    if let Some(state) = new_state(settings, env, snapshot, manifest, now) {
-                        i.envs.insert(env.id.clone(), state);
-                    }
+                    unloaded.insert(name.clone());
                 }
             }
-        }),
+        }
+        // Segments the new manifest does not name are gone.
+        let stale: Vec<String> = next
+            .segments()
+            .map(|(n, _)| n.to_owned())
+            .filter(|n| !manifest.as_ref().is_some_and(|m| m.segments.contains_key(n)))
+            .collect();
+        for name in stale {
+            let _ = next.take_segment(&name);
+        }
+        s.edge.replace_snapshot(next);
+        s.manifest = manifest;
+        s.unloaded = unloaded;
+        s.checked_ms = now;
+        s.last_error = None;
+        s.resync = false;
+    });
+}
+
+/// The unloaded segments that evaluating `flags` (`None`: every flag) can read.
+fn segments_needed(s: &EnvState, flags: Option<&[&str]>) -> Vec<String> {
+    if s.unloaded.is_empty() {
+        return Vec::new();
     }
+    let snapshot = s.edge.snapshot();
+    let used: Vec<String> = match flags {
+        Some(names) => snapshot.segments_used_by(names.iter().copied()),
+        None => return s.unloaded.iter().cloned().collect(),
+    };
+    used.into_iter().filter(|n| s.unloaded.contains(n)).collect()
+}
+
+/// Reads the given unloaded segments of the environment from KV and installs them (a segment
+/// whose manifest entry changed meanwhile is left for the next request).
+async fn ensure_segments(kv: &KvStore, env: &EnvConfig, names: Vec<String>) -> Result<(), String> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let Some(entries) = with_env(&env.id, |s| {
+        s.manifest
+            .as_ref()
+            .map(|m| names.iter().filter_map(|n| m.segments.get(n).map(|e| (n.clone(), e.clone()))).collect::<Vec<_>>())
+    })
+    .flatten() else {
+        return Ok(());
+    };
+    let chunks: Vec<String> = entries.iter().flat_map(|(_, e)| e.chunks.iter().cloned()).collect();
+    let values = read_values(kv, &chunks).await?;
+    let mut loaded = Vec::with_capacity(entries.len());
+    for (name, entry) in entries {
+        let keys = layout::segment_keys(&entry, |k| values.get(k).map(String::as_str)).map_err(|e| e.to_string())?;
+        loaded.push((name, entry, keys));
+    }
+    with_env(&env.id, |s| {
+        for (name, entry, keys) in loaded {
+            let current = s.manifest.as_ref().and_then(|m| m.segments.get(&name));
+            if current == Some(&entry) && s.unloaded.remove(&name) {
+                layout::install_segment(s.edge.snapshot_mut(), &name, &entry, keys);
+            }
+        }
+    });
     Ok(())
+}
+
+/// Every segment the environment has not loaded yet (what an export, a pull and a background
+/// load need).
+async fn ensure_all_segments(kv: &KvStore, env: &EnvConfig) -> Result<(), String> {
+    let names = with_env(&env.id, |s| segments_needed(s, None)).unwrap_or_default();
+    ensure_segments(kv, env, names).await
 }
 
 /// How many segment chunks (≤ 1 MiB each) one bulk read asks for (KV's bulk reads return at
@@ -336,6 +471,10 @@ pub fn fast_fetch(
                 content_type,
                 body,
             };
+            let missing = with_env(&env_config.id, |s| !needed_segments(s, &request).is_empty());
+            if missing != Some(false) {
+                return None;
+            }
             let (reply, change_number, due) = with_env(&env_config.id, |s| {
                 let reply = admin_reply.unwrap_or_else(|| answer(s, now, &request));
                 (reply, s.edge.snapshot().flags_change_number(), posts_due(s, now))
@@ -384,6 +523,34 @@ pub async fn deliver_pending() {
             let sends = settings.sdk.sends(&env.api_key, &request.url);
             deliver(&env.id, request, sends).await;
         }
+    }
+}
+
+/// The unloaded segments that answering `request` can read: those of the flags it names
+/// (get-treatment(s), with their prerequisites and dependencies), every unloaded one for the
+/// other evaluations, none for the manager and track.
+fn needed_segments(s: &EnvState, request: &ApiRequest) -> Vec<String> {
+    if s.unloaded.is_empty() {
+        return Vec::new();
+    }
+    let trimmed = |list: &str| -> Vec<String> { list.split(',').map(|n| split_edge::js::trim(n).to_owned()).collect() };
+    let names: Option<Vec<String>> = match request.path.as_str() {
+        "/client/get-treatment" | "/client/get-treatment-with-config" => {
+            Some(request.param("split-name").map(trimmed).unwrap_or_default())
+        }
+        "/client/get-treatments" | "/client/get-treatments-with-config" => {
+            Some(request.param("split-names").map(trimmed).unwrap_or_default())
+        }
+        "/client/track" => Some(Vec::new()),
+        p if p.starts_with("/client/") => None,
+        _ => Some(Vec::new()),
+    };
+    match names {
+        Some(names) => {
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            segments_needed(s, Some(&refs))
+        }
+        None => segments_needed(s, None),
     }
 }
 
@@ -445,14 +612,30 @@ async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Resp
         return respond(kv_error(e), None);
     }
     let request = api_request(&mut req).await?;
-    let now = now_ms();
     let reply = if path.starts_with("/admin/") {
         let admin_header = req.headers().get(ADMIN_HEADER)?;
         admin_route(&kv, settings, &env_config, &request, admin_header.as_deref()).await
     } else {
-        with_env(&env_config.id, |s| answer(s, now, &request))
-            .unwrap_or_else(|| kv_error("this environment's data could not be set up"))
+        let needed = with_env(&env_config.id, |s| needed_segments(s, &request)).unwrap_or_default();
+        match ensure_segments(&kv, &env_config, needed).await {
+            Err(e) => kv_error(e),
+            Ok(()) => {
+                let now = now_ms();
+                with_env(&env_config.id, |s| answer(s, now, &request))
+                    .unwrap_or_else(|| kv_error("this environment's data could not be set up"))
+            }
+        }
     };
+    if with_env(&env_config.id, |s| !s.unloaded.is_empty()) == Some(true) {
+        // The first requests read only what they needed; the rest follows after the response,
+        // so that later requests take the hot path.
+        let (kv, env_config) = (kv.clone(), env_config.clone());
+        ctx.wait_until(async move {
+            if let Err(e) = ensure_all_segments(&kv, &env_config).await {
+                worker::console_warn!("environment {}: loading segments failed: {e}", env_config.id);
+            }
+        });
+    }
     let cn = with_env(&env_config.id, |s| s.edge.snapshot().flags_change_number());
     deliver_due(&ctx, settings, &env_config);
     respond(reply, cn)
@@ -569,7 +752,10 @@ async fn admin_route(
             .unwrap_or_default();
             Reply::json(200, &admin::stats(now_ms().saturating_sub(started), &stats))
         }
-        (true, admin::SNAPSHOT_PATH) => snapshot(kv, env).await,
+        (true, admin::SNAPSHOT_PATH) => match ensure_all_segments(kv, env).await {
+            Ok(()) => snapshot(kv, env).await,
+            Err(e) => kv_error(e),
+        },
         (false, "/admin/split-changes" | "/admin/segment-changes") if req.is_post() => {
             if settings.admin_token.is_none() {
                 return Reply::error(403, "data pushes are disabled: set SPLIT_EDGE_ADMIN_TOKEN".into());
@@ -652,9 +838,12 @@ async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiReque
                 },
             },
         };
-        admin::plan_split_push(&env.id, &version, now, previous.as_ref(), flags, body)
+        admin::plan_split_push(&env.id, &version, now, previous.as_ref(), flags, body, &env.filter)
     } else {
         let name = split_edge::model::SegmentChange::from_json(body).map(|c| c.name).unwrap_or_default();
+        if let Err(e) = ensure_segments(kv, env, vec![name.clone()]).await {
+            return kv_error(e);
+        }
         let current = with_env(&env.id, |s| layout::segment_data(s.edge.snapshot(), &name)).flatten();
         admin::plan_segment_push(&env.id, &version, now, previous.as_ref(), current, body)
     };
@@ -665,9 +854,9 @@ async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiReque
     if let Err(e) = store(kv, &plan.writes).await {
         return kv_error(e);
     }
-    if let Err(e) = refresh(kv, settings, env, true).await {
-        return kv_error(e);
-    }
+    // The isolate serves what it stored at once: the compiled rules of a split push, the kept
+    // segments; a pushed segment is read back when first needed.
+    install(settings, env, plan.rules.unwrap_or_default(), Some(plan.manifest), now_ms());
     Reply::json(200, &plan.summary)
 }
 
@@ -764,6 +953,10 @@ async fn pull(kv: &KvStore, settings: &Settings, env: &EnvConfig) {
 /// responses to the isolate's snapshot), then stores what changed in KV as a push would.
 /// Returns the run's error, or why its data could not be stored.
 async fn synchronize(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> Option<String> {
+    // The synchronizer continues each segment from its change number: every segment must be held.
+    if let Err(e) = ensure_all_segments(kv, env).await {
+        return Some(format!("reading the stored segments failed: {e}"));
+    }
     let now = now_ms();
     let previous = with_env(&env.id, |s| s.manifest.clone()).flatten();
     let flags = match &previous {
@@ -813,7 +1006,10 @@ async fn synchronize(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> Opti
         i.pushes
     });
     let version = admin::version_id(now, "sync", counter);
-    let writes = match capture.plan(&env.id, &version, now, previous.as_ref()) {
+    let planned =
+        with_env(&env.id, |s| capture.plan(&env.id, &version, now, previous.as_ref(), Some(s.edge.snapshot())))
+            .unwrap_or(Ok(None));
+    let writes = match planned {
         Ok(Some((writes, _))) => writes,
         Ok(None) => {
             with_env(&env.id, |s| s.store_error = None);

@@ -3,10 +3,18 @@
 //! ```text
 //! env/<envId>/manifest                          the current version (JSON Manifest), written last
 //! env/<envId>/v/<version>/flags                 FlagData: a splitChanges body of every flag and
-//!                                               rule-based segment (immutable)
+//!                                               rule-based segment (immutable; the source of truth)
+//! env/<envId>/v/<version>/rules                 the same rules compiled, in split-edge's binary
+//!                                               form (schema version + checksum): what a cold
+//!                                               isolate loads, without parsing JSON or compiling
 //! env/<envId>/v/<version>/seg/<n>/<chunk>       a JSON array of ≤ 10,000 keys and ≤ 1 MiB of
 //!                                               segment n's members (immutable)
 //! ```
+//!
+//! A binary value that does not decode (checksum, schema version of another build, another flag
+//! filter) is ignored: the rules are compiled from the JSON and the binary value rebuilt. Segments
+//! are read lazily: an isolate reads a segment's chunks the first time a request evaluates a flag
+//! that can reach it.
 //!
 //! Data keys are never overwritten: a push writes the new version's data keys first and the
 //! manifest last, so a reader that sees a manifest can read everything it names. A push reuses
@@ -61,6 +69,10 @@ pub struct Manifest {
     pub flag_count: usize,
     /// The KV key of the flag data.
     pub flags_key: String,
+    /// The KV key of the compiled rules in binary form (`None`: none stored, e.g. by an older
+    /// Worker: the rules are compiled from the flag data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_key: Option<String>,
     /// Every segment, by name.
     pub segments: BTreeMap<String, SegmentEntry>,
 }
@@ -71,7 +83,34 @@ pub struct KvWrite {
     /// The key.
     pub key: String,
     /// The value.
-    pub value: String,
+    pub value: KvValue,
+}
+
+/// A stored value: JSON text, or the binary form of compiled rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KvValue {
+    /// JSON text (manifests, flag data, segment chunks).
+    Json(String),
+    /// Binary (compiled rules).
+    Binary(Vec<u8>),
+}
+
+impl KvValue {
+    /// The bytes to store.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            KvValue::Json(s) => s.as_bytes(),
+            KvValue::Binary(b) => b,
+        }
+    }
+
+    /// The JSON text (`None` for binary values).
+    pub fn as_json(&self) -> Option<&str> {
+        match self {
+            KvValue::Json(s) => Some(s),
+            KvValue::Binary(_) => None,
+        }
+    }
 }
 
 /// Why stored data could not be loaded.
@@ -85,6 +124,8 @@ pub enum LayoutError {
     Chunk(String),
     /// The flag data does not load.
     Flags(String),
+    /// The binary rules are unusable (they are then rebuilt from the flag data).
+    Binary(String),
 }
 
 impl fmt::Display for LayoutError {
@@ -94,6 +135,7 @@ impl fmt::Display for LayoutError {
             LayoutError::Missing(k) => write!(f, "KV key {k:?} named by the manifest is missing"),
             LayoutError::Chunk(k) => write!(f, "segment chunk {k:?} is not a JSON array of strings"),
             LayoutError::Flags(m) => write!(f, "the stored flag data does not load: {m}"),
+            LayoutError::Binary(m) => write!(f, "the stored binary rules are unusable: {m}"),
         }
     }
 }
@@ -112,6 +154,10 @@ pub fn manifest_key(env_id: &str) -> String {
 
 fn flags_key(env_id: &str, version: &str) -> String {
     format!("env/{env_id}/v/{version}/flags")
+}
+
+fn rules_key(env_id: &str, version: &str) -> String {
+    format!("env/{env_id}/v/{version}/rules")
 }
 
 fn chunk_key(env_id: &str, version: &str, segment: usize, chunk: usize) -> String {
@@ -139,6 +185,7 @@ impl Manifest {
     /// Every KV key this manifest names.
     pub fn data_keys(&self) -> Vec<String> {
         let mut keys = vec![self.flags_key.clone()];
+        keys.extend(self.rules_key.iter().cloned());
         keys.extend(self.segments.values().flat_map(|s| s.chunks.iter().cloned()));
         keys
     }
@@ -169,8 +216,8 @@ pub fn chunk_keys<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<String>
 /// What a push changes.
 #[derive(Debug, Clone)]
 pub enum Change<'a> {
-    /// New flag data.
-    Flags(&'a FlagData),
+    /// New flag data, and its compiled rules (stored in binary form beside it).
+    Flags(&'a FlagData, Option<&'a Snapshot>),
     /// One segment's new members.
     Segment(&'a SegmentData),
 }
@@ -185,19 +232,20 @@ pub fn plan_push(
     change: Change<'_>,
 ) -> (Vec<KvWrite>, Manifest) {
     match change {
-        Change::Flags(data) => plan_version(env_id, version, now_ms, previous, Some(data), &[]),
+        Change::Flags(data, rules) => plan_version(env_id, version, now_ms, previous, Some((data, rules)), &[]),
         Change::Segment(seg) => plan_version(env_id, version, now_ms, previous, None, &[seg]),
     }
 }
 
-/// [`plan_push`] of several changes at once (a synchronization run's): new flag data, if any,
-/// and new members of some segments. Data keys first, the manifest last.
+/// [`plan_push`] of several changes at once (a synchronization run's): new flag data, if any
+/// (with its compiled rules, stored in binary form when given), and new members of some
+/// segments. Data keys first, the manifest last.
 pub fn plan_version(
     env_id: &str,
     version: &str,
     now_ms: u64,
     previous: Option<&Manifest>,
-    flags: Option<&FlagData>,
+    flags: Option<(&FlagData, Option<&Snapshot>)>,
     segments: &[&SegmentData],
 ) -> (Vec<KvWrite>, Manifest) {
     let mut writes = Vec::new();
@@ -211,15 +259,22 @@ pub fn plan_version(
             rule_based_segments_change_number: -1,
             flag_count: 0,
             flags_key: String::new(),
+            rules_key: None,
             segments: BTreeMap::new(),
         },
     };
     manifest.version = version.to_owned();
     manifest.updated_at_ms = now_ms;
     match flags {
-        Some(data) => {
+        Some((data, rules)) => {
             let key = flags_key(env_id, version);
-            writes.push(KvWrite { key: key.clone(), value: data.to_json() });
+            writes.push(KvWrite { key: key.clone(), value: KvValue::Json(data.to_json()) });
+            // Rules that do not encode (not expected) are simply not stored: isolates compile the JSON.
+            manifest.rules_key = rules.and_then(|snapshot| encode_rules(snapshot, &key).ok()).map(|bytes| {
+                let key = rules_key(env_id, version);
+                writes.push(KvWrite { key: key.clone(), value: KvValue::Binary(bytes) });
+                key
+            });
             manifest.flags_key = key;
             manifest.flags_change_number = data.flags_change_number;
             manifest.rule_based_segments_change_number = data.rule_based_segments_change_number;
@@ -228,8 +283,9 @@ pub fn plan_version(
         None if previous.is_none() => {
             // Segments before any flags: store empty flag data so the manifest is complete.
             let key = flags_key(env_id, version);
-            writes.push(KvWrite { key: key.clone(), value: FlagData::default().to_json() });
+            writes.push(KvWrite { key: key.clone(), value: KvValue::Json(FlagData::default().to_json()) });
             manifest.flags_key = key;
+            manifest.rules_key = None;
         }
         None => {}
     }
@@ -249,7 +305,7 @@ pub fn plan_version(
             .enumerate()
             .map(|(i, value)| {
                 let key = chunk_key(env_id, version, index, i);
-                writes.push(KvWrite { key: key.clone(), value });
+                writes.push(KvWrite { key: key.clone(), value: KvValue::Json(value) });
                 key
             })
             .collect();
@@ -258,8 +314,110 @@ pub fn plan_version(
             SegmentEntry { change_number: seg.change_number, key_count: seg.keys.len(), chunks },
         );
     }
-    writes.push(KvWrite { key: manifest_key(env_id), value: manifest.to_json() });
+    writes.push(KvWrite { key: manifest_key(env_id), value: KvValue::Json(manifest.to_json()) });
     (writes, manifest)
+}
+
+/// The rules (flags and rule-based segments, no segments) of stored flag data
+/// ([`FlagData::to_json`]'s form), compiled, keeping only the flags `filter` selects.
+///
+/// # Errors
+/// [`LayoutError::Flags`] when the flag data does not load.
+pub fn compile_rules(flags_json: &str, filter: FlagFilter) -> Result<Snapshot, LayoutError> {
+    let data = FlagData::from_json(flags_json).map_err(|e: PushError| LayoutError::Flags(e.to_string()))?;
+    compile_flag_data(&data, flags_json, filter)
+}
+
+/// [`compile_rules`] of flag data at hand (`json` is its stored form).
+fn compile_flag_data(data: &FlagData, json: &str, filter: FlagFilter) -> Result<Snapshot, LayoutError> {
+    let mut snapshot = Snapshot::new().with_filter(filter);
+    snapshot.apply_split_changes_json(json).map_err(|e| LayoutError::Flags(e.to_string()))?;
+    if let Some(body) = data.reorder_body() {
+        snapshot.apply_split_changes_json(&body).map_err(|e| LayoutError::Flags(e.to_string()))?;
+    }
+    Ok(snapshot)
+}
+
+/// [`compile_rules`] of flag data at hand.
+///
+/// # Errors
+/// [`LayoutError::Flags`] when the flag data does not load.
+pub fn compile(data: &FlagData, filter: FlagFilter) -> Result<Snapshot, LayoutError> {
+    compile_flag_data(data, &data.to_json(), filter)
+}
+
+/// The binary form of a snapshot's rules compiled from the flag data at `flags_key` (its segments
+/// are stored apart, as JSON chunks): the flag data's key (`u16` length, little-endian, then the
+/// key), then the core's binary form (`split_edge::binary`). Flag data keys are immutable, so the
+/// rules stay valid for as long as the manifest names that key; a writer that puts new flag data
+/// under a new key and leaves `rulesKey` as it was gets its new flags served, not the old rules.
+///
+/// # Errors
+/// [`LayoutError::Binary`]; not expected for rules compiled by this build.
+pub fn encode_rules(snapshot: &Snapshot, flags_key: &str) -> Result<Vec<u8>, LayoutError> {
+    let rules = snapshot.encode_rules().map_err(|e| LayoutError::Binary(e.to_string()))?;
+    let len = u16::try_from(flags_key.len())
+        .map_err(|_| LayoutError::Binary(format!("the flag data key has {} bytes, over 65535", flags_key.len())))?;
+    let mut out = Vec::with_capacity(2_usize.saturating_add(flags_key.len()).saturating_add(rules.len()));
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(flags_key.as_bytes());
+    out.extend_from_slice(&rules);
+    Ok(out)
+}
+
+/// Decodes binary rules for the flag data at `flags_key` of an environment with flag filter
+/// `filter`.
+///
+/// # Errors
+/// [`LayoutError::Binary`]: rules compiled from other flag data or under another flag filter, a
+/// bad checksum, another schema version. The caller compiles the JSON instead.
+pub fn decode_rules(bytes: &[u8], flags_key: &str, filter: &FlagFilter) -> Result<Snapshot, LayoutError> {
+    let source = bytes
+        .split_first_chunk::<2>()
+        .and_then(|(len, rest)| rest.split_at_checked(usize::from(u16::from_le_bytes(*len))));
+    let Some((source, rules)) = source else {
+        return Err(LayoutError::Binary("the value is shorter than its header".to_owned()));
+    };
+    if source != flags_key.as_bytes() {
+        return Err(LayoutError::Binary(format!(
+            "they were compiled from {}, not from {flags_key}",
+            String::from_utf8_lossy(source)
+        )));
+    }
+    let snapshot = Snapshot::decode_rules(rules).map_err(|e| LayoutError::Binary(e.to_string()))?;
+    if snapshot.filter() != filter {
+        return Err(LayoutError::Binary("they were compiled under another flag filter".to_owned()));
+    }
+    Ok(snapshot)
+}
+
+/// A segment's members, read from its chunks (`values` answers a chunk's JSON).
+///
+/// # Errors
+/// [`LayoutError::Missing`] or [`LayoutError::Chunk`] naming the chunk.
+pub fn segment_keys<'v>(
+    entry: &SegmentEntry,
+    values: impl Fn(&str) -> Option<&'v str>,
+) -> Result<Vec<String>, LayoutError> {
+    let mut added: Vec<String> = Vec::with_capacity(entry.key_count);
+    for key in &entry.chunks {
+        let chunk = values(key).ok_or_else(|| LayoutError::Missing(key.clone()))?;
+        let keys: Vec<String> = serde_json::from_str(chunk).map_err(|_| LayoutError::Chunk(key.clone()))?;
+        added.extend(keys);
+    }
+    Ok(added)
+}
+
+/// Loads a segment's members into `snapshot` (replacing what it held of that segment).
+pub fn install_segment(snapshot: &mut Snapshot, name: &str, entry: &SegmentEntry, keys: Vec<String>) {
+    let _ = snapshot.take_segment(name);
+    snapshot.apply_segment_change(SegmentChange {
+        name: name.to_owned(),
+        added: keys,
+        removed: Vec::new(),
+        since: Some(-1),
+        till: entry.change_number,
+    });
 }
 
 /// Builds the snapshot of a manifest from the values it names (`values` answers a key's value,
@@ -311,13 +469,8 @@ pub fn assemble_reusing<'v>(
     values: impl Fn(&str) -> Option<&'v str>,
 ) -> Result<Snapshot, LayoutError> {
     let unchanged = unchanged_segments(manifest, previous.map(|(m, _)| m));
-    let mut snapshot = Snapshot::new().with_filter(filter);
     let flags_json = values(&manifest.flags_key).ok_or_else(|| LayoutError::Missing(manifest.flags_key.clone()))?;
-    snapshot.apply_split_changes_json(flags_json).map_err(|e| LayoutError::Flags(e.to_string()))?;
-    let data = FlagData::from_json(flags_json).map_err(|e: PushError| LayoutError::Flags(e.to_string()))?;
-    if let Some(body) = data.reorder_body() {
-        snapshot.apply_split_changes_json(&body).map_err(|e| LayoutError::Flags(e.to_string()))?;
-    }
+    let mut snapshot = compile_rules(flags_json, filter)?;
     for (name, entry) in &manifest.segments {
         let reused = previous
             .filter(|_| unchanged.contains(&name.as_str()))
@@ -325,23 +478,9 @@ pub fn assemble_reusing<'v>(
             .map(|seg| seg.keys.iter().cloned().collect::<Vec<String>>());
         let added = match reused {
             Some(keys) => keys,
-            None => {
-                let mut added: Vec<String> = Vec::with_capacity(entry.key_count);
-                for key in &entry.chunks {
-                    let chunk = values(key).ok_or_else(|| LayoutError::Missing(key.clone()))?;
-                    let keys: Vec<String> = serde_json::from_str(chunk).map_err(|_| LayoutError::Chunk(key.clone()))?;
-                    added.extend(keys);
-                }
-                added
-            }
+            None => segment_keys(entry, &values)?,
         };
-        snapshot.apply_segment_change(SegmentChange {
-            name: name.clone(),
-            added,
-            removed: Vec::new(),
-            since: Some(-1),
-            till: entry.change_number,
-        });
+        install_segment(&mut snapshot, name, entry, added);
     }
     Ok(snapshot)
 }
@@ -428,7 +567,9 @@ mod tests {
     fn store(writes: &[KvWrite], kv: &mut HashMap<String, String>) {
         for w in writes {
             assert!(w.key.len() <= 512, "KV keys are at most 512 bytes");
-            kv.insert(w.key.clone(), w.value.clone());
+            if let Some(json) = w.value.as_json() {
+                kv.insert(w.key.clone(), json.to_owned());
+            }
         }
     }
 
@@ -451,7 +592,7 @@ mod tests {
         let mut kv = HashMap::new();
         let mut data = FlagData::default();
         data.apply_split_changes(FLAGS).unwrap();
-        let (writes, m1) = plan_push("e1", "v1", 100, None, Change::Flags(&data));
+        let (writes, m1) = plan_push("e1", "v1", 100, None, Change::Flags(&data, None));
         assert_eq!(writes.last().unwrap().key, "env/e1/manifest", "manifest last");
         store(&writes, &mut kv);
         let (seg, _) =
@@ -469,7 +610,7 @@ mod tests {
         // The old version still assembles (readers holding it never see half an update).
         assert!(assemble(&m1, FlagFilter::none(), |k| kv.get(k).map(String::as_str)).is_ok());
         // A flag push after it reuses the segment: only the flag data is read.
-        let (writes, m3) = plan_push("e1", "v3", 300, Some(&m2), Change::Flags(&data));
+        let (writes, m3) = plan_push("e1", "v3", 300, Some(&m2), Change::Flags(&data, None));
         store(&writes, &mut kv);
         assert_eq!(keys_to_read(&m3, Some(&m2)), vec![m3.flags_key.clone()]);
         assert_eq!(keys_to_read(&m3, None).len(), 2);
@@ -491,9 +632,44 @@ mod tests {
         let (seg, _) =
             apply_segment_change(None, r#"{"name":"s","added":["a"],"removed":[],"since":-1,"till":3}"#).unwrap();
         let (writes, m) = plan_push("e", "v1", 1, None, Change::Segment(&seg));
-        let kv: HashMap<String, String> = writes.into_iter().map(|w| (w.key, w.value)).collect();
+        let kv: HashMap<String, String> =
+            writes.into_iter().filter_map(|w| w.value.as_json().map(|v| (w.key.clone(), v.to_owned()))).collect();
         let snap = assemble(&m, FlagFilter::none(), |k| kv.get(k).map(String::as_str)).unwrap();
         assert!(snap.in_segment("s", "a"));
         assert_eq!(snap.flags_change_number(), -1);
+    }
+    #[test]
+    fn rules_are_stored_binary_before_the_manifest_and_checked_on_read() {
+        let mut data = FlagData::default();
+        data.apply_split_changes(FLAGS).unwrap();
+        let filter = FlagFilter::none();
+        let rules = compile(&data, filter.clone()).unwrap();
+        let (writes, m) = plan_push("e", "v1", 1, None, Change::Flags(&data, Some(&rules)));
+        let key = m.rules_key.clone().expect("the manifest names the rules");
+        let at = |k: &str| writes.iter().position(|w| w.key == k).unwrap();
+        assert!(at(&key) < at("env/e/manifest"), "rules written before the manifest names them");
+        let bytes = writes[at(&key)].value.as_bytes().to_vec();
+        let decoded = decode_rules(&bytes, &m.flags_key, &filter).unwrap();
+        assert_eq!(decoded.flag_names(), rules.flag_names());
+        assert_eq!(decoded.flags_change_number(), 7);
+        // Compiled under another filter: refused, so the caller compiles the JSON with its own.
+        let other = FlagFilter::by_sets(&["x"]).unwrap();
+        assert!(matches!(decode_rules(&bytes, &m.flags_key, &other), Err(LayoutError::Binary(_))));
+        // Damaged bytes: refused with the reason, never a panic.
+        let mut damaged = bytes.clone();
+        if let Some(last) = damaged.last_mut() {
+            *last ^= 0xff;
+        }
+        let e = decode_rules(&damaged, &m.flags_key, &filter).unwrap_err();
+        assert!(e.to_string().contains("corrupted"), "{e}");
+        // Named by a manifest whose flag data is another key (an external writer that left
+        // `rulesKey` as it was): refused, the new flag data is compiled.
+        let e = decode_rules(&bytes, "env/e/v/v2/flags", &filter).unwrap_err();
+        assert!(e.to_string().contains("not from env/e/v/v2/flags"), "{e}");
+        assert!(decode_rules(&bytes[..1], &m.flags_key, &filter).is_err());
+        // A manifest without rules (written by an older build) still reads.
+        let (_, m0) = plan_push("e", "v0", 1, None, Change::Flags(&data, None));
+        assert_eq!(m0.rules_key, None);
+        assert!(!Manifest::to_json(&m0).contains("rules"));
     }
 }

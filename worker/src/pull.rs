@@ -13,6 +13,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use split_edge::sync::SyncStatus;
+use split_edge::Snapshot;
 
 use crate::layout::{self, KvWrite, Manifest};
 use crate::state::{apply_segment_change, FlagData, PushError, SegmentData};
@@ -208,7 +209,9 @@ impl PullCapture {
         self.flags_changed || !self.segments.is_empty()
     }
 
-    /// The KV writes of the new version, `None` when nothing changed.
+    /// The KV writes of the new version, `None` when nothing changed. `rules` is the snapshot
+    /// the run synchronized (its compiled rules are stored in binary form when the flags
+    /// changed).
     ///
     /// # Errors
     /// [`PullError`] when a response did not follow the stored data: nothing is stored then.
@@ -218,6 +221,7 @@ impl PullCapture {
         version: &str,
         now_ms: u64,
         previous: Option<&Manifest>,
+        rules: Option<&Snapshot>,
     ) -> Result<Option<(Vec<KvWrite>, Manifest)>, PullError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
@@ -225,7 +229,7 @@ impl PullCapture {
         if !self.changed() {
             return Ok(None);
         }
-        let flags = (self.flags_changed || previous.is_none()).then_some(&self.flags);
+        let flags = (self.flags_changed || previous.is_none()).then_some((&self.flags, rules));
         let segments: Vec<&SegmentData> = self.segments.values().collect();
         Ok(Some(layout::plan_version(env_id, version, now_ms, previous, flags, &segments)))
     }
@@ -316,11 +320,12 @@ mod tests {
             |_| panic!("held"),
         );
         c.on_response(&format!("{SDK}/segmentChanges/beta?since=4"), 500, "oops", |_| None);
-        let (writes, manifest) = c.plan("e", "v1", 10, None).unwrap().unwrap();
+        let (writes, manifest) = c.plan("e", "v1", 10, None, None).unwrap().unwrap();
         assert_eq!(manifest.flags_change_number, 6);
         assert_eq!(manifest.flag_count, 1);
         assert_eq!(manifest.segments["beta"].change_number, 4);
-        let kv: HashMap<String, String> = writes.into_iter().map(|w| (w.key, w.value)).collect();
+        let kv: HashMap<String, String> =
+            writes.into_iter().filter_map(|w| w.value.as_json().map(|v| (w.key.clone(), v.to_owned()))).collect();
         let snap = layout::assemble(&manifest, FlagFilter::none(), |k| kv.get(k).map(String::as_str)).unwrap();
         assert!(snap.in_segment("beta", "u1"));
         assert!(!snap.in_segment("beta", "u2"));
@@ -340,11 +345,11 @@ mod tests {
             r#"{"name":"s","added":[],"removed":[],"since":2,"till":2}"#,
             |_| Some(stored.clone()),
         );
-        let previous = layout::plan_version("e", "v0", 1, None, Some(&data), &[&stored]).1;
+        let previous = layout::plan_version("e", "v0", 1, None, Some((&data, None)), &[&stored]).1;
         assert!(!c.changed());
-        assert_eq!(c.plan("e", "v1", 10, Some(&previous)).unwrap(), None);
+        assert_eq!(c.plan("e", "v1", 10, Some(&previous), None).unwrap(), None);
         let mut c = PullCapture::new(SDK, data);
         c.on_response(&format!("{SDK}/splitChanges?s=1.3&since=9"), 200, r#"{"ff":{"d":[],"s":9,"t":10}}"#, |_| None);
-        assert!(matches!(c.plan("e", "v1", 10, None), Err(PullError::Diverged(_))));
+        assert!(matches!(c.plan("e", "v1", 10, None, None), Err(PullError::Diverged(_))));
     }
 }
