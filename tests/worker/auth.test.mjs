@@ -77,7 +77,12 @@ describe('two environments (SPLIT_EVALUATOR_ENVIRONMENTS)', () => {
     assert.ok(manifests.includes('env/prod/manifest'));
     assert.ok(manifests.some((m) => /^env\/env-[0-9a-f]{16}\/manifest$/.test(m)));
     const stats = (await call(mf, '/admin/stats', { auth: 'prod-token' })).json;
-    assert.deepEqual(Object.keys(stats.environments), ['prod']);
+    // Every environment, keyed by its obfuscated token (as split-evaluator's stats).
+    assert.deepEqual(Object.keys(stats.environments), ['######oken', '#######oken']);
+    assert.equal(stats.environments['######oken'].id, 'prod');
+    assert.match(stats.environments['#######oken'].id, /^env-[0-9a-f]{16}$/);
+    assert.equal(stats.environments['######oken'].splitCount, 8);
+    assert.equal(stats.environments['#######oken'].splitCount, 3, 'the other environment is loaded for the report');
   });
 });
 

@@ -62,3 +62,10 @@ export async function pushFolder(mf, dir, auth) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The `/admin/stats` entry of environment `id` (entries are keyed by obfuscated token, as split-evaluator's). */
+export function envStats(stats, id) {
+  const entry = Object.values(stats.environments).find((e) => e.id === id);
+  if (!entry) throw new Error(`no environment ${id} in /admin/stats: ${JSON.stringify(Object.keys(stats.environments))}`);
+  return entry;
+}

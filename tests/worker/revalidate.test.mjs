@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { call, pushFolder, root, sleep, start } from './helpers.mjs';
+import { call, pushFolder, root, sleep, start, envStats } from './helpers.mjs';
 
 let mf;
 before(async () => {
@@ -47,7 +47,7 @@ test('a broken manifest keeps the last good data serving and is reported', async
   const r = await call(mf, q);
   assert.equal(r.status, 200);
   assert.equal(r.json.treatment, 'off', 'last good snapshot');
-  const stats = (await call(mf, '/admin/stats')).json.environments.default;
+  const stats = envStats((await call(mf, '/admin/stats')).json, 'default');
   assert.match(stats.lastError, /env\/default\/v\/missing\/flags/);
   await kv.put('env/default/manifest', good);
 });

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { call, pushFolder, root, sleep, start } from './helpers.mjs';
+import { call, pushFolder, root, sleep, start, envStats } from './helpers.mjs';
 
 const KEY = 'sdk-key-for-tests';
 const SDK_VERSION = 'split-edge-worker-0.1.0';
@@ -97,11 +97,11 @@ describe('impressions and events', () => {
       assert.ok(counts, 'impression counts are posted too');
       assert.equal(JSON.parse(counts.body).pf[0].f, 'new_checkout');
       const stats = await call(mf, '/admin/stats');
-      const rec = stats.json.environments.default.recorder;
+      const rec = envStats(stats.json, 'default').recorder;
       assert.equal(rec.impressions.sent, 1);
       assert.equal(rec.events.sent, 1);
       assert.equal(rec.deduplicated, 1);
-      assert.equal(stats.json.environments.default.impressionsMode, 'OPTIMIZED');
+      assert.equal(envStats(stats.json, 'default').impressionsMode, 'OPTIMIZED');
     } finally {
       await mf.dispose();
     }
@@ -147,7 +147,7 @@ describe('impressions and events', () => {
       await call(mf, '/client/track?key=alice&traffic-type=user&event-type=checkout&value=1');
       await cron(mf);
       let stats = await call(mf, '/admin/stats');
-      let events = stats.json.environments.default.recorder.events;
+      let events = envStats(stats.json, 'default').recorder.events;
       assert.equal(events.sent, 0);
       assert.equal(events.retrying, 1);
       assert.match(JSON.stringify(events.lastError), /500/);
@@ -156,7 +156,7 @@ describe('impressions and events', () => {
       assert.equal(posts.length, 2);
       assert.equal(posts[1].body, posts[0].body, 'the same body is posted again');
       stats = await call(mf, '/admin/stats');
-      events = stats.json.environments.default.recorder.events;
+      events = envStats(stats.json, 'default').recorder.events;
       assert.equal(events.sent, 1);
       assert.equal(events.retried, 1);
     } finally {
@@ -182,7 +182,7 @@ describe('impressions and events', () => {
       assert.equal(ki.length, 2, 'regardless of de-duplication');
       assert.equal(post.body.slice(0, 40), JSON.stringify(body).slice(0, 40));
       assert.deepEqual(ki[0], { keyName: 'alice', treatment: 'on', time: ki[0].time, changeNumber: 1700000000100, label: 'beta testers' });
-      assert.equal(JSON.parse((await call(mf, '/admin/stats')).text).environments.default.recorder.listener.sent, 2);
+      assert.equal(envStats(JSON.parse((await call(mf, '/admin/stats')).text), 'default').recorder.listener.sent, 2);
     } finally {
       await mf.dispose();
     }
@@ -197,7 +197,7 @@ describe('impressions and events', () => {
       await call(mf, '/client/track?key=alice&traffic-type=user&event-type=checkout');
       await cron(mf);
       assert.deepEqual(fake.received.map((r) => r.url), ['/listener'], 'no SDK API, events or telemetry request');
-      const env = (await call(mf, '/admin/stats')).json.environments.default;
+      const env = envStats((await call(mf, '/admin/stats')).json, 'default');
       assert.equal(env.pull, false);
       assert.equal(env.recorder.events.dropped.rejected, 1);
       assert.match(JSON.stringify(env.recorder.events.lastError), /no SDK key/);
@@ -275,7 +275,7 @@ describe('pull mode', () => {
         assert.equal(manifest.segments[name].keyCount, seg.added.length, name);
       }
       const stats = await call(mf, '/admin/stats');
-      const sync = stats.json.environments.default.sync;
+      const sync = envStats(stats.json, 'default').sync;
       assert.equal(typeof sync.lastSuccessMs, 'number');
       assert.equal(sync.lastError, null);
       assert.equal((await call(mf, '/admin/healthcheck')).status, 200);
@@ -291,8 +291,8 @@ describe('pull mode', () => {
       const names = await call(mf2, '/manager/names');
       assert.deepEqual(names.json.splits.sort(), finalNames());
       const stats = await call(mf2, '/admin/stats');
-      assert.equal(stats.json.environments.default.flagsChangeNumber, 2000);
-      assert.equal(stats.json.environments.default.segmentCount, 4);
+      assert.equal(envStats(stats.json, 'default').flagsChangeNumber, 2000);
+      assert.equal(envStats(stats.json, 'default').segmentCount, 4);
     } finally {
       await mf2.dispose();
     }
@@ -308,13 +308,13 @@ describe('pull mode', () => {
       assert.equal(manifest.flagsChangeNumber, 2000, 'flags stored');
       assert.equal(manifest.segments.premium_users, undefined);
       assert.equal(manifest.segments.employees.changeNumber, finalSegment('employees').till);
-      let sync = (await call(mf, '/admin/stats')).json.environments.partial.sync;
+      let sync = envStats((await call(mf, '/admin/stats')).json, 'partial').sync;
       assert.match(sync.lastError, /503/);
       fake.respond = null;
       await cron(mf);
       manifest = JSON.parse(await kv.get('env/partial/manifest'));
       assert.equal(manifest.segments.premium_users.changeNumber, finalSegment('premium_users').till);
-      sync = (await call(mf, '/admin/stats')).json.environments.partial.sync;
+      sync = envStats((await call(mf, '/admin/stats')).json, 'partial').sync;
       assert.equal(sync.lastError, null);
       assert.equal(sync.runsFailed, 1);
       assert.equal(sync.runsSucceeded, 1);
@@ -339,7 +339,7 @@ describe('pull mode', () => {
       assert.ok(sdk.every((r) => r.headers.authorization === 'Bearer key-prod'));
       assert.deepEqual((await call(mf, '/manager/names', { auth: 't-prod' })).json.splits.sort(), finalNames());
       assert.deepEqual((await call(mf, '/manager/names', { auth: 't-local' })).json.splits, []);
-      const local = (await call(mf, '/admin/stats', { auth: 't-local' })).json.environments.local;
+      const local = envStats((await call(mf, '/admin/stats', { auth: 't-local' })).json, 'local');
       assert.equal(local.pull, false);
       assert.equal(local.sync, null);
     } finally {
@@ -356,9 +356,9 @@ describe('pull mode', () => {
         const names = await call(mf, '/manager/names');
         assert.deepEqual(names.json.splits.sort(), finalNames());
         const stats = await call(mf, '/admin/stats');
-        const sync = stats.json.environments.default.sync;
+        const sync = envStats(stats.json, 'default').sync;
         assert.match(sync.lastError, new RegExp(String(status)), sync.lastError);
-        assert.equal(stats.json.environments.default.flagsChangeNumber, 2000);
+        assert.equal(envStats(stats.json, 'default').flagsChangeNumber, 2000);
         assert.equal((await call(mf, '/admin/healthcheck')).status, 200, 'data is still loaded');
       }
     } finally {
@@ -386,7 +386,7 @@ describe('pull mode', () => {
       const h = await call(mf2, '/admin/healthcheck');
       assert.equal(h.status, 500);
       assert.match(h.text, /401/);
-      const sync = (await call(mf2, '/admin/stats')).json.environments.fresh.sync;
+      const sync = envStats((await call(mf2, '/admin/stats')).json, 'fresh').sync;
       assert.match(sync.lastError, /401/);
       assert.equal(sync.runsStarted, 0, 'this isolate ran no synchronization itself');
     } finally {

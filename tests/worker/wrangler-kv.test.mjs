@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { start, call, root } from './helpers.mjs';
+import { start, call, root, envStats } from './helpers.mjs';
 
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false' };
@@ -51,8 +51,8 @@ test('a bundle stored with wrangler kv is served', { timeout: 240_000 }, async (
       const names = await call(mf, '/manager/names');
       assert.equal(names.json.splits.length, 8);
       const stats = await call(mf, '/admin/stats');
-      assert.equal(stats.json.environments.default.version, manifest.version);
-      assert.equal(stats.json.environments.default.segmentCount, 2);
+      assert.equal(envStats(stats.json, 'default').version, manifest.version);
+      assert.equal(envStats(stats.json, 'default').segmentCount, 2);
     } finally {
       await mf.dispose();
     }

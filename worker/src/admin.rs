@@ -190,43 +190,90 @@ pub fn healthcheck(ready: bool, sync_error: Option<&str>) -> Reply {
     }
 }
 
-/// `/admin/stats`.
-pub fn stats(uptime_ms: u64, env: &EnvStats) -> Value {
-    let m = env.manifest.as_ref();
+/// `/admin/machine`: split-evaluator answers its host's IP and name. A Worker has neither: the
+/// name is the Cloudflare data center (`request.cf.colo`, e.g. `"SJC"`) when the runtime tells it,
+/// else `"unavailable"`; the IP is always `"unavailable"` (split-evaluator's own placeholder).
+pub fn machine(colo: Option<&str>) -> Value {
+    let name = colo.map(str::trim).filter(|c| !c.is_empty()).unwrap_or(UNAVAILABLE);
+    json!({"ip": UNAVAILABLE, "name": name})
+}
+
+const UNAVAILABLE: &str = "unavailable";
+
+/// A token as split-evaluator's stats show it: every UTF-16 unit but the last four replaced by
+/// `#` (`"prod-token"` → `"######oken"`); tokens of four units or fewer are shown whole.
+pub fn obfuscate(token: &str) -> String {
+    let mut hidden = split_edge::js::utf16_len(token).saturating_sub(4);
+    let mut out = String::with_capacity(token.len());
+    for c in token.chars() {
+        if hidden == 0 {
+            out.push(c);
+        } else {
+            let n = c.len_utf16().min(hidden);
+            out.extend(std::iter::repeat_n('#', n));
+            hidden = hidden.saturating_sub(n);
+        }
+    }
+    out
+}
+
+/// `/admin/stats`: every environment keyed by its obfuscated token ([`obfuscate`]), as
+/// split-evaluator keys them; each carries split-evaluator's figures (`splitCount`,
+/// `segmentCount`, `ready`, `impressionsMode`) and split-edge's beside them (its `id`, versions,
+/// change numbers, sync and recorder state). Tokens that obfuscate alike get ` (2)`, ` (3)`, …
+pub fn stats<'a>(uptime_ms: u64, envs: impl IntoIterator<Item = (&'a str, &'a EnvStats)>) -> Value {
+    let mut environments = serde_json::Map::new();
+    for (token, env) in envs {
+        // Tokens of one length ending alike obfuscate alike; split-evaluator would show one of
+        // them; here the later ones get a suffix.
+        let base = obfuscate(token);
+        let mut key = base.clone();
+        let mut n = 1_u32;
+        while environments.contains_key(&key) {
+            n = n.saturating_add(1);
+            key = format!("{base} ({n})");
+        }
+        environments.insert(key, env_stats(env));
+    }
     json!({
         "uptime": uptime(uptime_ms),
-        "environments": {
-            env.id.clone(): {
-                "splitCount": env.split_count,
-                "segmentCount": env.segment_count,
-                "ready": env.ready,
-                "version": m.map(|m| m.version.clone()),
-                "flagsChangeNumber": m.map_or(-1, |m| m.flags_change_number),
-                "ruleBasedSegmentsChangeNumber": m.map_or(-1, |m| m.rule_based_segments_change_number),
-                "segmentChangeNumbers": m.map(|m| m.segments.iter().map(|(n, s)| (n.clone(), json!(s.change_number))).collect::<serde_json::Map<_, _>>()),
-                "lastPushMs": m.map(|m| m.updated_at_ms),
-                "lastCheckMs": env.checked_ms,
-                "lastError": env.last_error,
-                "impressionsMode": env.impressions_mode,
-                "pull": env.pull,
-                "sync": env.pull.then(|| {
-                    let merged = SyncRecord::merge(env.sync_record.as_ref(), env.sync.as_ref());
-                    let s = env.sync.as_ref();
-                    json!({
-                        "lastSuccessMs": merged.last_success_ms,
-                        "lastError": merged.last_error,
-                        "lastErrorMs": merged.last_error_ms,
-                        "storeError": env.store_error,
-                        "runsStarted": s.map(|s| s.runs_started),
-                        "runsSucceeded": s.map(|s| s.runs_succeeded),
-                        "runsFailed": s.map(|s| s.runs_failed),
-                        "lastReport": s.and_then(|s| s.last_report.clone()),
-                    })
-                }),
-                "recorder": env.recorder,
-            }
-        },
+        "environments": environments,
         "healthcheck": version(),
+    })
+}
+
+/// One environment's entry of `/admin/stats`.
+fn env_stats(env: &EnvStats) -> Value {
+    let m = env.manifest.as_ref();
+    json!({
+        "id": env.id,
+        "splitCount": env.split_count,
+        "segmentCount": env.segment_count,
+        "ready": env.ready,
+        "version": m.map(|m| m.version.clone()),
+        "flagsChangeNumber": m.map_or(-1, |m| m.flags_change_number),
+        "ruleBasedSegmentsChangeNumber": m.map_or(-1, |m| m.rule_based_segments_change_number),
+        "segmentChangeNumbers": m.map(|m| m.segments.iter().map(|(n, s)| (n.clone(), json!(s.change_number))).collect::<serde_json::Map<_, _>>()),
+        "lastPushMs": m.map(|m| m.updated_at_ms),
+        "lastCheckMs": env.checked_ms,
+        "lastError": env.last_error,
+        "impressionsMode": env.impressions_mode,
+        "pull": env.pull,
+        "sync": env.pull.then(|| {
+            let merged = SyncRecord::merge(env.sync_record.as_ref(), env.sync.as_ref());
+            let s = env.sync.as_ref();
+            json!({
+                "lastSuccessMs": merged.last_success_ms,
+                "lastError": merged.last_error,
+                "lastErrorMs": merged.last_error_ms,
+                "storeError": env.store_error,
+                "runsStarted": s.map(|s| s.runs_started),
+                "runsSucceeded": s.map(|s| s.runs_succeeded),
+                "runsFailed": s.map(|s| s.runs_failed),
+                "lastReport": s.and_then(|s| s.last_report.clone()),
+            })
+        }),
+        "recorder": env.recorder,
     })
 }
 
@@ -253,6 +300,25 @@ mod tests {
     }
 
     #[test]
+    fn tokens_are_obfuscated_as_split_evaluator_does() {
+        assert_eq!(obfuscate("prod-token"), "######oken");
+        assert_eq!(obfuscate("DEFAULT_AUTH_TOKEN"), "##############OKEN");
+        assert_eq!(obfuscate("abcd"), "abcd");
+        assert_eq!(obfuscate(""), "");
+        assert_eq!(obfuscate("é-token-ü"), "#####en-ü");
+        assert_eq!(obfuscate("😀abcd"), "##abcd", "one # per UTF-16 unit, as the regex replaces them");
+        assert_eq!(obfuscate("a😀bc"), "#😀bc");
+        assert_eq!(obfuscate("😀bc"), "😀bc");
+    }
+
+    #[test]
+    fn machine_names_the_colo_or_a_placeholder() {
+        assert_eq!(machine(Some("SJC")), json!({"ip": "unavailable", "name": "SJC"}));
+        assert_eq!(machine(None), json!({"ip": "unavailable", "name": "unavailable"}));
+        assert_eq!(machine(Some(" ")), json!({"ip": "unavailable", "name": "unavailable"}));
+    }
+
+    #[test]
     fn plans_and_formats() {
         let body = r#"{"ff":{"d":[],"s":-1,"t":5}}"#;
         let plan = plan_split_push("e", "v1", 9, None, FlagData::default(), body, &FlagFilter::none()).unwrap();
@@ -274,19 +340,23 @@ mod tests {
         assert_eq!(push_error(&e).status, 409);
         assert_eq!(uptime(90_061_000), "1d 1h 1m 1s");
         assert_ne!(version_id(1, "a", 0), version_id(1, "a", 1));
-        let s = stats(1000, &EnvStats { id: "e".into(), manifest: Some(plan.manifest), ..Default::default() });
-        assert_eq!(s["environments"]["e"]["flagsChangeNumber"], 5);
-        let s = stats(
-            0,
-            &EnvStats {
-                id: "e".into(),
-                recorder: Some(RecorderStats::default()),
-                sync: Some(SyncStatus::default()),
-                ..Default::default()
-            },
-        );
-        assert_eq!(s["environments"]["e"]["recorder"]["events"]["sent"], 0);
-        assert!(s["environments"]["e"]["sync"]["lastError"].is_null());
+        let e = EnvStats { id: "e".into(), manifest: Some(plan.manifest), ..Default::default() };
+        let s = stats(1000, [("secret-token", &e)]);
+        assert_eq!(s["environments"]["########oken"]["flagsChangeNumber"], 5);
+        assert_eq!(s["environments"]["########oken"]["id"], "e");
+        let f = EnvStats { id: "f".into(), ..Default::default() };
+        let s = stats(0, [("a-token", &e), ("b-token", &f), ("c-token", &f)]);
+        let keys: Vec<_> = s["environments"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+        assert_eq!(keys, ["###oken", "###oken (2)", "###oken (3)"]);
+        let e = EnvStats {
+            id: "e".into(),
+            recorder: Some(RecorderStats::default()),
+            sync: Some(SyncStatus::default()),
+            ..Default::default()
+        };
+        let s = stats(0, [("abc", &e)]);
+        assert_eq!(s["environments"]["abc"]["recorder"]["events"]["sent"], 0);
+        assert!(s["environments"]["abc"]["sync"]["lastError"].is_null());
         assert_eq!(healthcheck(true, Some("x")).status, 200);
         let h = healthcheck(false, Some("status 401"));
         assert_eq!(h.status, 500);

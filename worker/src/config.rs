@@ -186,6 +186,17 @@ impl Settings {
         Ok(Settings { auth, admin_token, revalidate_ms, gc_grace_ms, sdk })
     }
 
+    /// Every configured environment with the token that selects it; without a token configured,
+    /// split-evaluator's placeholder `DEFAULT_AUTH_TOKEN` (its `/admin/stats` keys environments by
+    /// their obfuscated token).
+    pub fn environments_by_token(&self) -> Vec<(&str, &EnvConfig)> {
+        match &self.auth {
+            AuthMode::Open(env) => vec![("DEFAULT_AUTH_TOKEN", env)],
+            AuthMode::Single { token, env } => vec![(token.as_str(), env)],
+            AuthMode::Multi(list) => list.iter().map(|(t, e)| (t.as_str(), e)).collect(),
+        }
+    }
+
     /// Every configured environment.
     pub fn environments(&self) -> Vec<&EnvConfig> {
         match &self.auth {

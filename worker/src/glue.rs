@@ -413,6 +413,16 @@ async fn api_request(req: &mut Request) -> worker::Result<ApiRequest> {
     })
 }
 
+/// The Cloudflare data center that received the request (`request.cf.colo`), read without
+/// workers-rs's `Cf::colo`, which traps when the runtime gives no colo (local workerd).
+fn colo(req: &Request) -> Option<String> {
+    let cf = js_sys::Reflect::get(req.inner(), &"cf".into()).ok()?;
+    if cf.is_undefined() || cf.is_null() {
+        return None;
+    }
+    js_sys::Reflect::get(&cf, &"colo".into()).ok()?.as_string()
+}
+
 /// What a fast answer carries besides its body.
 #[derive(Debug, Clone, Copy)]
 struct FastMeta {
@@ -614,7 +624,7 @@ async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     let request = api_request(&mut req).await?;
     let reply = if path.starts_with("/admin/") {
         let admin_header = req.headers().get(ADMIN_HEADER)?;
-        admin_route(&kv, settings, &env_config, &request, admin_header.as_deref()).await
+        admin_route(&kv, settings, &env_config, &request, admin_header.as_deref(), colo(&req)).await
     } else {
         let needed = with_env(&env_config.id, |s| needed_segments(s, &request)).unwrap_or_default();
         match ensure_segments(&kv, &env_config, needed).await {
@@ -716,6 +726,7 @@ async fn admin_route(
     env: &EnvConfig,
     req: &ApiRequest,
     admin_header: Option<&str>,
+    colo: Option<String>,
 ) -> Reply {
     let get = req.method.eq_ignore_ascii_case("GET");
     if let Some(reply) = admin_without_io(&req.path).filter(|_| get) {
@@ -730,27 +741,21 @@ async fn admin_route(
             };
             admin::healthcheck(ready, sync_error.as_deref())
         }
+        (true, "/admin/machine") => Reply::json(200, &admin::machine(colo.as_deref())),
         (true, "/admin/stats") => {
             let started = ISOLATE.with(|i| i.borrow().started_ms);
-            let pull = settings.sdk.pulls(&env.api_key);
-            let sync_record = if pull { stored_sync_record(kv, &env.id).await } else { None };
-            let stats = with_env(&env.id, |s| EnvStats {
-                id: env.id.clone(),
-                split_count: s.edge.snapshot().flag_count(),
-                segment_count: s.edge.snapshot().segments().count(),
-                ready: s.edge.client().is_ready(),
-                manifest: s.manifest.clone(),
-                checked_ms: s.checked_ms,
-                last_error: s.last_error.clone(),
-                pull,
-                impressions_mode: settings.sdk.recorder.impressions_mode.to_string(),
-                recorder: Some(s.edge.recorder_stats()),
-                sync: pull.then(|| s.edge.sync_status().clone()),
-                sync_record,
-                store_error: s.store_error.clone(),
-            })
-            .unwrap_or_default();
-            Reply::json(200, &admin::stats(now_ms().saturating_sub(started), &stats))
+            let mut all = Vec::new();
+            for (token, other) in settings.environments_by_token() {
+                // split-evaluator lists every environment: the others are loaded here too.
+                if other.id != env.id {
+                    if let Err(e) = refresh(kv, settings, other, false).await {
+                        record_error(settings, other, now_ms(), e);
+                    }
+                }
+                all.push((token, env_stats(kv, settings, other).await));
+            }
+            let uptime = now_ms().saturating_sub(started);
+            Reply::json(200, &admin::stats(uptime, all.iter().map(|(t, s)| (*t, s))))
         }
         (true, admin::SNAPSHOT_PATH) => match ensure_all_segments(kv, env).await {
             Ok(()) => snapshot(kv, env).await,
@@ -770,6 +775,28 @@ async fn admin_route(
 }
 
 /// The admin GETs answered from the isolate alone: `ping`, `version`, `uptime`.
+/// What `/admin/stats` reports of one environment held by this isolate.
+async fn env_stats(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> EnvStats {
+    let pull = settings.sdk.pulls(&env.api_key);
+    let sync_record = if pull { stored_sync_record(kv, &env.id).await } else { None };
+    with_env(&env.id, |s| EnvStats {
+        id: env.id.clone(),
+        split_count: s.edge.snapshot().flag_count(),
+        segment_count: s.edge.snapshot().segments().count(),
+        ready: s.edge.client().is_ready(),
+        manifest: s.manifest.clone(),
+        checked_ms: s.checked_ms,
+        last_error: s.last_error.clone(),
+        pull,
+        impressions_mode: settings.sdk.recorder.impressions_mode.to_string(),
+        recorder: Some(s.edge.recorder_stats()),
+        sync: pull.then(|| s.edge.sync_status().clone()),
+        sync_record,
+        store_error: s.store_error.clone(),
+    })
+    .unwrap_or_else(|| EnvStats { id: env.id.clone(), pull, ..Default::default() })
+}
+
 fn admin_without_io(path: &str) -> Option<Reply> {
     Some(match path {
         "/admin/ping" => Reply::text(200, "pong"),

@@ -138,25 +138,18 @@ pub struct Common {
 /// Reads attributes, properties and impressions-disabled, pushing an attributes error.
 pub fn common(req: &ApiRequest, body: &Map<String, Value>, errors: &mut Vec<String>) -> Common {
     let post = req.is_post();
+    // split-evaluator hands the body's `attributes` to the query's validator: a string is parsed
+    // as JSON there too, so `{"attributes": "{\"plan\":\"pro\"}"}` is accepted on POST.
     let attributes = if post {
-        match body.get("attributes") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(Value::Object(m.clone())),
-            Some(_) => {
-                errors.push(ValidationError::AttributesNotObject.to_string());
-                None
-            }
-        }
+        body.get("attributes").cloned()
     } else {
-        match req.param("attributes") {
-            None => None,
-            Some(text) => match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(m)) => Some(Value::Object(m)),
-                _ => {
-                    errors.push(ValidationError::AttributesNotObject.to_string());
-                    None
-                }
-            },
+        req.param("attributes").map(|t| Value::String(t.to_owned()))
+    };
+    let attributes = match attributes.map(attributes_value).transpose() {
+        Ok(a) => a.flatten(),
+        Err(e) => {
+            errors.push(e.to_string());
+            None
         }
     };
     let properties = if post {
@@ -199,6 +192,22 @@ fn validated_key(value: Option<&str>, field: &str, errors: &mut Vec<String>) -> 
             errors.push(e.to_string());
             None
         }
+    }
+}
+
+/// split-evaluator's attributes rule: absent or null → none; a string → parsed as JSON, which must
+/// give a plain object; an object → itself; anything else is refused.
+fn attributes_value(value: Value) -> Result<Option<Value>, ValidationError> {
+    let value = match value {
+        Value::Null => return Ok(None),
+        Value::String(text) => {
+            serde_json::from_str::<Value>(&text).map_err(|_| ValidationError::AttributesNotObject)?
+        }
+        other => other,
+    };
+    match value {
+        Value::Object(_) => Ok(Some(value)),
+        _ => Err(ValidationError::AttributesNotObject),
     }
 }
 
@@ -255,16 +264,26 @@ pub fn all_keys(req: &ApiRequest, errors: &mut Vec<String>) -> Option<AllKeys> {
     result.map_err(|e| errors.push(e.to_owned())).ok()
 }
 
+/// split-evaluator's keys rule. Its validator reads `key.trafficType` of each element in order,
+/// so a `null` element throws (→ "valid format"), while any other non-object element is an error
+/// inside the array; `JSON.parse` turns a number out of double range into ±Infinity, which is no
+/// valid key or traffic type (→ an error inside) and is harmless in fields it does not read.
 fn parse_all_keys(param: Option<&str>) -> Result<AllKeys, &'static str> {
+    const FORMAT: &str = "keys must be a valid format.";
     let text = param.ok_or("you passed null or undefined keys, keys must be a non-empty array.")?;
-    let Ok(Value::Array(items)) = serde_json::from_str::<Value>(text) else {
-        return Err("keys must be a valid format.");
+    let parsed = serde_json::from_str::<Value>(text)
+        .or_else(|_| serde_json::from_str::<Value>(&out_of_range_numbers_as_true(text).ok_or(())?).map_err(|_| ()));
+    let Ok(Value::Array(items)) = parsed else {
+        return Err(FORMAT);
     };
     if items.is_empty() {
         return Err("there should be at least one matchingKey-trafficType element.");
     }
     let mut out: AllKeys = Vec::with_capacity(items.len());
     for item in &items {
+        if item.is_null() {
+            return Err(FORMAT);
+        }
         let matching = validate::key_value(item.get("matchingKey"), "matchingKey").map_err(|_| KEYS_INSIDE)?;
         let traffic_type = match item.get("trafficType") {
             Some(Value::String(t)) if !js::trim(t).is_empty() => {
@@ -289,6 +308,47 @@ fn parse_all_keys(param: Option<&str>) -> Result<AllKeys, &'static str> {
         }
     }
     Ok(out)
+}
+
+/// `text` with every number literal (outside strings) that overflows a double replaced by
+/// `true`: for the keys rule an infinite number and `true` are alike (neither a key, nor a
+/// traffic type, nor an object, nor null). `None` when no literal overflows (the text is invalid
+/// for another reason).
+fn out_of_range_numbers_as_true(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut replaced = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let len = if c == '"' {
+            // A string literal, escapes included (an unterminated one runs to the end).
+            let mut escaped = false;
+            rest.char_indices()
+                .skip(1)
+                .find(|&(_, ch)| {
+                    let end = ch == '"' && !escaped;
+                    escaped = ch == '\\' && !escaped;
+                    end
+                })
+                .map_or(rest.len(), |(i, _)| i.saturating_add(1))
+        } else if c == '-' || c.is_ascii_digit() {
+            let len = rest
+                .find(|ch: char| !(ch.is_ascii_digit() || matches!(ch, '-' | '+' | '.' | 'e' | 'E')))
+                .unwrap_or(rest.len());
+            let literal = rest.get(..len).unwrap_or(rest);
+            if literal.parse::<f64>().is_ok_and(f64::is_infinite) {
+                out.push_str("true");
+                replaced = true;
+                rest = rest.get(len..).unwrap_or("");
+                continue;
+            }
+            len
+        } else {
+            c.len_utf8()
+        };
+        out.push_str(rest.get(..len).unwrap_or(rest));
+        rest = rest.get(len..).unwrap_or("");
+    }
+    replaced.then_some(out)
 }
 
 #[cfg(test)]
@@ -375,6 +435,38 @@ mod tests {
     }
 
     #[test]
+    fn all_keys_null_elements_and_infinite_numbers_as_split_evaluator() {
+        const FORMAT: Result<AllKeys, &str> = Err("keys must be a valid format.");
+        assert_eq!(parse_all_keys(Some("[null]")), FORMAT, "key.trafficType throws on null");
+        assert_eq!(parse_all_keys(Some(r#"[{"matchingKey":"m","trafficType":"u"},null]"#)), FORMAT);
+        assert_eq!(parse_all_keys(Some(r#"[{"trafficType":"u"},null]"#)), Err(KEYS_INSIDE), "the first error wins");
+        assert_eq!(parse_all_keys(Some("[1]")), Err(KEYS_INSIDE));
+        assert_eq!(parse_all_keys(Some("[1e400]")), Err(KEYS_INSIDE));
+        assert_eq!(parse_all_keys(Some(r#"[{"matchingKey":1e400,"trafficType":"u"}]"#)), Err(KEYS_INSIDE));
+        assert_eq!(
+            parse_all_keys(Some(r#"[{"matchingKey":"m","trafficType":"u","bucketingKey":-1E+999}]"#)),
+            Err(KEYS_INSIDE)
+        );
+        assert_eq!(
+            parse_all_keys(Some(r#"[{"matchingKey":1e300,"trafficType":"u"}]"#)),
+            Ok(vec![("1e+300".into(), None, "u".into())])
+        );
+        assert_eq!(
+            parse_all_keys(Some(r#"[{"matchingKey":"1e400 \"x\" 2e999","trafficType":"u","other":1e400}]"#)),
+            Ok(vec![("1e400 \"x\" 2e999".into(), None, "u".into())]),
+            "numbers in strings are text; an infinite number elsewhere is not read"
+        );
+        assert_eq!(parse_all_keys(Some("1e400")), FORMAT);
+        assert_eq!(parse_all_keys(Some("[1e400")), FORMAT);
+        assert_eq!(parse_all_keys(Some("[\"1e400")), FORMAT);
+        assert_eq!(
+            out_of_range_numbers_as_true("[1e400, \"a\\\"1e999\", -2e400]").as_deref(),
+            Some("[true, \"a\\\"1e999\", true]")
+        );
+        assert_eq!(out_of_range_numbers_as_true("[1,"), None);
+    }
+
+    #[test]
     fn common_inputs() {
         let mut e = Vec::new();
         let c = common(
@@ -394,6 +486,24 @@ mod tests {
         let mut e = Vec::new();
         let c = common(&post, &body_object(&post), &mut e);
         assert!(e.is_empty() && c.attributes.is_some() && c.impressions_disabled);
+        let mut e = Vec::new();
+        for (attributes, ok) in [
+            (r#""{\"a\":1}""#, true),
+            (r#""[1]""#, false),
+            (r#""nope""#, false),
+            ("null", true),
+            ("[1]", false),
+            ("3", false),
+        ] {
+            let as_string = ApiRequest { body: Some(format!(r#"{{"attributes":{attributes}}}"#)), ..post.clone() };
+            let c = common(&as_string, &body_object(&as_string), &mut e);
+            assert_eq!(e.is_empty(), ok, "{attributes}");
+            assert_eq!(c.attributes.is_some(), ok && attributes != "null", "{attributes}");
+            e.clear();
+        }
+        let as_string = ApiRequest { body: Some(r#"{"attributes":"{\"a\":1}"}"#.into()), ..post.clone() };
+        let c = common(&as_string, &body_object(&as_string), &mut e);
+        assert_eq!(c.attributes, Some(serde_json::json!({"a": 1})), "a JSON string of an object is parsed");
         let bad = ApiRequest { body: Some("{nope".into()), ..post };
         assert_eq!(body_error(&bad).unwrap()["type"], "entity.parse.failed");
     }
