@@ -103,9 +103,10 @@ test-www: npm setup-chromium
 bench:
 	$(CARGO) bench --bench evaluate
 
-## The Worker in workerd with a 1,000-flag snapshot: requests/s, p50/p99, cold-isolate first request.
+## The Worker over a 1,000-flag snapshot: push and cold-isolate times, in-isolate µs against a trivial
+## handler, HTTP through plain workerd serve against hello-world and the official SDK (split-evaluator if cloned).
 bench-worker: worker
-	node worker/bench/load.mjs
+	node worker/bench/bench.mjs
 
 ## The npm package against the official JS SDK on the clean corpus (evaluations per second, ratio).
 bench-npm: npm

@@ -1,5 +1,6 @@
 // `GET /admin/snapshot`: the data an environment serves as loadable bodies, readable across
 // origins (CORS, preflight included) with the environment's Authorization.
+// `POST /admin/snapshot`: the same shape pushed back, the whole environment in one request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -63,6 +64,54 @@ test('the snapshot export answers what the environment serves, with CORS', { tim
       await copy.dispose();
     }
   } finally {
+    await mf.dispose();
+  }
+});
+
+test('POST /admin/snapshot replaces the environment in one request; a bad body names its field and keeps what is served', { timeout: 60_000 }, async () => {
+  const source = await start({ SPLIT_EVALUATOR_AUTH_TOKEN: TOKEN });
+  const mf = await start({ SPLIT_EVALUATOR_AUTH_TOKEN: TOKEN });
+  try {
+    await pushFolder(source, demo, TOKEN);
+    const exported = (await call(source, '/admin/snapshot', { auth: TOKEN })).json;
+    const post = (body) => call(mf, '/admin/snapshot', { method: 'POST', auth: TOKEN, admin: ADMIN, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+    const noAdmin = await call(mf, '/admin/snapshot', { method: 'POST', auth: TOKEN, body: JSON.stringify(exported) });
+    assert.equal(noAdmin.status, 403);
+
+    const r = await post(exported);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.flags, exported.splitChanges.ff.d.length);
+    assert.equal(r.json.segments, exported.segmentChanges.length);
+    assert.equal(r.json.segmentKeys, exported.segmentChanges.reduce((n, s) => n + s.added.length, 0));
+    const names = exported.splitChanges.ff.d.map((f) => f.name).join(',');
+    const q = (key) => `/client/get-treatments-with-config?key=${key}&split-names=${names}&attributes=${encodeURIComponent('{"plan":"pro","app_version":"2.3.1"}')}`;
+    const before = {};
+    for (const key of ['alice', 'bob', 'carol', 'dave', 'erin']) {
+      const [a, b] = [await call(source, q(key), { auth: TOKEN }), await call(mf, q(key), { auth: TOKEN })];
+      assert.equal(b.status, 200);
+      assert.deepEqual(b.json, a.json, key);
+      before[key] = b.json;
+    }
+    const again = await call(mf, '/admin/snapshot', { auth: TOKEN });
+    assert.deepEqual(again.json, exported, 'the export of the pushed snapshot is the snapshot');
+
+    const cases = [
+      ['not json', /the body must be \{"splitChanges"/],
+      [{ segmentChanges: [] }, /splitChanges/],
+      [{ ...exported, segmentChanges: [exported.segmentChanges[0], { name: 'x', added: 'nope', removed: [], since: -1, till: 1 }] }, /^segmentChanges\[1\]: .*nothing was written/],
+      [{ ...exported, splitChanges: { ff: { d: [], s: 5, t: 6 } } }, /^splitChanges: .*since=5/],
+    ];
+    for (const [body, message] of cases) {
+      const bad = await post(body);
+      assert.ok(bad.status === 400 || bad.status === 409, `${bad.status} ${bad.text}`);
+      assert.match(bad.json.error, message);
+    }
+    for (const key of Object.keys(before)) {
+      assert.deepEqual((await call(mf, q(key), { auth: TOKEN })).json, before[key], `${key}: still served after the rejected bodies`);
+    }
+  } finally {
+    await source.dispose();
     await mf.dispose();
   }
 });

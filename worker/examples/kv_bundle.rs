@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use split_edge::sync::FlagFilter;
 use split_edge_worker::admin;
 use split_edge_worker::layout::{manifest_key, KvValue};
 
@@ -93,10 +94,11 @@ fn run(args: &Args) -> Result<(), String> {
     let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0));
     let version = admin::version_id(now, &splits, refs.len() as u64);
-    let (writes, manifest) = admin::plan_snapshot(&args.env, &version, now, &splits, &refs).map_err(|(body, e)| {
-        let file = body.and_then(|i| files.get(i)).unwrap_or(&args.splits);
-        format!("{}: {e}; nothing was written", file.display())
-    })?;
+    let admin::PushPlan { writes, manifest, .. } =
+        admin::plan_snapshot(&args.env, &version, now, &splits, &refs, &FlagFilter::none()).map_err(|(body, e)| {
+            let file = body.and_then(|i| files.get(i)).unwrap_or(&args.splits);
+            format!("{}: {e}; nothing was written", file.display())
+        })?;
     let key = manifest_key(&args.env);
     let data: Vec<serde_json::Value> = writes
         .iter()

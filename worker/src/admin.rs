@@ -6,10 +6,15 @@
 //! `Authorization` and the `X-Admin-Token` header. A body is validated and applied to the stored
 //! form first; only a valid body produces KV writes ([`PushPlan`]).
 //!
+//! `POST /admin/snapshot` replaces the environment's data in one request with a body of the
+//! shape `GET /admin/snapshot` answers (full bodies): one version, one manifest write.
+//!
 //! `GET /admin/snapshot` answers the environment's data as the bodies that would load it
 //! (`{"splitChanges", "segmentChanges"}`), with CORS headers so that a page of any origin (the
 //! browser demo) can read it with the environment's `Authorization`.
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::api::Reply;
@@ -100,7 +105,9 @@ pub fn plan_segment_push(
 
 /// Plans storing a whole snapshot at once, as a new version of an environment with nothing
 /// reused: a full `splitChanges` body (`since` -1) and full `segmentChanges` bodies, validated
-/// as pushes are. Used to prepare a `wrangler kv bulk put` from CI (`examples/kv_bundle.rs`).
+/// as pushes are, the rules compiled under `filter`. Used by `POST /admin/snapshot`
+/// ([`plan_snapshot_push`]) and to prepare a `wrangler kv bulk put` from CI
+/// (`examples/kv_bundle.rs`).
 ///
 /// # Errors
 /// The rejected body (`None`: the `splitChanges` body; `Some(i)`: `segment_changes[i]`) and why.
@@ -110,7 +117,8 @@ pub fn plan_snapshot(
     now_ms: u64,
     split_changes: &str,
     segment_changes: &[&str],
-) -> Result<(Vec<KvWrite>, Manifest), (Option<usize>, PushError)> {
+    filter: &FlagFilter,
+) -> Result<PushPlan, (Option<usize>, PushError)> {
     let mut flags = FlagData::default();
     flags.apply_split_changes(split_changes).map_err(|e| (None, e))?;
     let mut segments: Vec<SegmentData> = Vec::with_capacity(segment_changes.len());
@@ -121,15 +129,69 @@ pub fn plan_snapshot(
             None => segments.push(segment),
         }
     }
-    let rules = layout::compile(&flags, FlagFilter::none()).map_err(|e| (None, PushError::Corrupt(e.to_string())))?;
+    let rules = layout::compile(&flags, filter.clone()).map_err(|e| (None, PushError::Corrupt(e.to_string())))?;
     let refs: Vec<&SegmentData> = segments.iter().collect();
-    Ok(layout::plan_version(env_id, version, now_ms, None, Some((&flags, Some(&rules))), &refs))
+    let (writes, manifest) = layout::plan_version(env_id, version, now_ms, None, Some((&flags, Some(&rules))), &refs);
+    let summary = json!({
+        "version": manifest.version,
+        "flags": manifest.flag_count,
+        "flagsChangeNumber": manifest.flags_change_number,
+        "segments": manifest.segments.len(),
+        "segmentKeys": manifest.segments.values().map(|s| s.key_count).sum::<usize>(),
+    });
+    Ok(PushPlan { writes, manifest, summary, rules: Some(rules) })
+}
+
+/// The body of `POST /admin/snapshot`: the shape `GET /admin/snapshot` answers.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SnapshotBody<'a> {
+    #[serde(borrow)]
+    split_changes: &'a RawValue,
+    #[serde(borrow, default)]
+    segment_changes: Vec<&'a RawValue>,
+}
+
+/// Plans `POST /admin/snapshot`: the whole environment replaced, in one request, by a body of
+/// the export's shape, `{"splitChanges": {...}, "segmentChanges": [{...}, ...]}` (full bodies,
+/// `since` -1).
+///
+/// # Errors
+/// A 400 reply naming the field (`splitChanges` or `segmentChanges[i]`): nothing is written then.
+pub fn plan_snapshot_push(
+    env_id: &str,
+    version: &str,
+    now_ms: u64,
+    body: &str,
+    filter: &FlagFilter,
+) -> Result<PushPlan, Reply> {
+    let parsed: SnapshotBody<'_> = serde_json::from_str(body).map_err(|e| {
+        Reply::error(
+            400,
+            Value::String(format!(
+                "the body must be {{\"splitChanges\": {{...}}, \"segmentChanges\": [...]}} (the shape GET {SNAPSHOT_PATH} answers): {e}"
+            )),
+        )
+    })?;
+    let segments: Vec<&str> = parsed.segment_changes.iter().map(|s| s.get()).collect();
+    plan_snapshot(env_id, version, now_ms, parsed.split_changes.get(), &segments, filter).map_err(|(at, e)| {
+        let field = at.map_or_else(|| "splitChanges".to_owned(), |i| format!("segmentChanges[{i}]"));
+        Reply::error(push_status(&e), Value::String(format!("{field}: {e}; nothing was written")))
+    })
 }
 
 /// The answer to a rejected push: 409 for a conflict, 400 otherwise, `{"error": message}`.
 pub fn push_error(e: &PushError) -> Reply {
-    let status = if matches!(e, PushError::Conflict { .. }) { 409 } else { 400 };
-    Reply::error(status, Value::String(e.to_string()))
+    Reply::error(push_status(e), Value::String(e.to_string()))
+}
+
+/// 409 for a conflict, 400 otherwise.
+fn push_status(e: &PushError) -> u16 {
+    if matches!(e, PushError::Conflict { .. }) {
+        409
+    } else {
+        400
+    }
 }
 
 /// `"<d>d <h>h <m>m <s>s"`.
@@ -285,16 +347,18 @@ mod tests {
     fn snapshot_plans_name_the_rejected_body() {
         let flags = r#"{"ff":{"d":[],"s":-1,"t":5}}"#;
         let seg = r#"{"name":"s","added":["a","b"],"removed":[],"since":-1,"till":7}"#;
-        let (writes, manifest) = plan_snapshot("e", "v1", 9, flags, &[seg]).unwrap();
+        let PushPlan { writes, manifest, .. } =
+            plan_snapshot("e", "v1", 9, flags, &[seg], &FlagFilter::none()).unwrap();
         assert_eq!(writes.last().map(|w| w.key.as_str()), Some("env/e/manifest"));
         assert_eq!(writes.len(), 4, "flags, binary rules, one chunk, manifest");
         assert_eq!(manifest.rules_key.as_deref(), Some("env/e/v/v1/rules"));
         assert!(matches!(writes[1].value, crate::layout::KvValue::Binary(_)));
         assert_eq!(manifest.segments["s"].key_count, 2);
-        let (body, e) = plan_snapshot("e", "v1", 9, flags, &[seg, "{}"]).unwrap_err();
+        let (body, e) = plan_snapshot("e", "v1", 9, flags, &[seg, "{}"], &FlagFilter::none()).unwrap_err();
         assert_eq!(body, Some(1));
         assert!(matches!(e, PushError::Malformed(_)));
-        let (body, e) = plan_snapshot("e", "v1", 9, r#"{"ff":{"d":[],"s":4,"t":5}}"#, &[]).unwrap_err();
+        let (body, e) =
+            plan_snapshot("e", "v1", 9, r#"{"ff":{"d":[],"s":4,"t":5}}"#, &[], &FlagFilter::none()).unwrap_err();
         assert_eq!(body, None);
         assert!(matches!(e, PushError::Conflict { since: 4, .. }));
     }

@@ -761,7 +761,7 @@ async fn admin_route(
             Ok(()) => snapshot(kv, env).await,
             Err(e) => kv_error(e),
         },
-        (false, "/admin/split-changes" | "/admin/segment-changes") if req.is_post() => {
+        (false, "/admin/split-changes" | "/admin/segment-changes" | admin::SNAPSHOT_PATH) if req.is_post() => {
             if settings.admin_token.is_none() {
                 return Reply::error(403, "data pushes are disabled: set SPLIT_EDGE_ADMIN_TOKEN".into());
             }
@@ -853,7 +853,12 @@ async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiReque
     });
     let version = admin::version_id(now, body, counter);
     let previous = with_env(&env.id, |s| s.manifest.clone()).flatten();
-    let plan = if req.path == "/admin/split-changes" {
+    let plan = if req.path == admin::SNAPSHOT_PATH {
+        match admin::plan_snapshot_push(&env.id, &version, now, body, &env.filter) {
+            Ok(plan) => plan,
+            Err(reply) => return reply,
+        }
+    } else if req.path == "/admin/split-changes" {
         let flags = match &previous {
             None => FlagData::default(),
             Some(m) => match kv.get(&m.flags_key).text().await {
@@ -865,18 +870,20 @@ async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiReque
                 },
             },
         };
-        admin::plan_split_push(&env.id, &version, now, previous.as_ref(), flags, body, &env.filter)
+        match admin::plan_split_push(&env.id, &version, now, previous.as_ref(), flags, body, &env.filter) {
+            Ok(plan) => plan,
+            Err(e) => return admin::push_error(&e),
+        }
     } else {
         let name = split_edge::model::SegmentChange::from_json(body).map(|c| c.name).unwrap_or_default();
         if let Err(e) = ensure_segments(kv, env, vec![name.clone()]).await {
             return kv_error(e);
         }
         let current = with_env(&env.id, |s| layout::segment_data(s.edge.snapshot(), &name)).flatten();
-        admin::plan_segment_push(&env.id, &version, now, previous.as_ref(), current, body)
-    };
-    let plan = match plan {
-        Ok(p) => p,
-        Err(e) => return admin::push_error(&e),
+        match admin::plan_segment_push(&env.id, &version, now, previous.as_ref(), current, body) {
+            Ok(plan) => plan,
+            Err(e) => return admin::push_error(&e),
+        }
     };
     if let Err(e) = store(kv, &plan.writes).await {
         return kv_error(e);

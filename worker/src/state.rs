@@ -164,13 +164,33 @@ impl FlagData {
     /// The stored form: a `splitChanges` body (`{"ff","rbs"}` shape, flags in insertion order)
     /// with an extra `upsertOrder` member the core ignores.
     pub fn to_json(&self) -> String {
-        let d = |defs: &Definitions| Value::Array(defs.iter().map(|(_, v)| v.clone()).collect());
-        json!({
-            "ff": {"d": d(&self.flags), "s": -1, "t": self.flags_change_number},
-            "rbs": {"d": d(&self.rule_based_segments), "s": -1, "t": self.rule_based_segments_change_number},
-            "upsertOrder": self.upsert_order,
-        })
-        .to_string()
+        /// The definitions as a JSON array, serialized where they are (no copy of the tree).
+        struct Defs<'a>(&'a Definitions);
+        impl serde::Serialize for Defs<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(|(_, v)| v))
+            }
+        }
+        #[derive(serde::Serialize)]
+        struct Set<'a> {
+            d: Defs<'a>,
+            s: i64,
+            t: i64,
+        }
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            ff: Set<'a>,
+            rbs: Set<'a>,
+            #[serde(rename = "upsertOrder")]
+            upsert_order: &'a [String],
+        }
+        let body = Body {
+            ff: Set { d: Defs(&self.flags), s: -1, t: self.flags_change_number },
+            rbs: Set { d: Defs(&self.rule_based_segments), s: -1, t: self.rule_based_segments_change_number },
+            upsert_order: &self.upsert_order,
+        };
+        // Serializing strings, numbers and JSON values into a String cannot fail.
+        serde_json::to_string(&body).unwrap_or_default()
     }
 
     /// A body that re-upserts the flags in their last-upsert order, when it differs from the
