@@ -99,6 +99,7 @@ use crate::impressions::{
 use crate::wire;
 
 mod config;
+pub mod handoff;
 mod lane;
 mod stats;
 
@@ -272,6 +273,23 @@ impl Recorder {
     /// flag, without building a list.
     pub fn record_impression(&mut self, impression: Impression, disabled: bool, now_ms: u64) {
         self.record_call([(impression.as_ref(), disabled)], now_ms);
+    }
+
+    /// Records what a producer collected in a [`handoff::Handoff`] at `now_ms`: its impressions
+    /// as one call (through this recorder's mode, with this recorder's de-duplication and
+    /// counts, their own times kept), then its events. Answers how many events were dropped for
+    /// being over `max_retained_bytes` alone (counted, as [`Recorder::record_event`] does).
+    pub fn absorb(&mut self, handoff: handoff::Handoff, now_ms: u64) -> usize {
+        if !handoff.impressions.is_empty() {
+            self.record_call(handoff.impressions.iter().map(|(imp, disabled)| (imp.as_ref(), *disabled)), now_ms);
+        }
+        let mut dropped: usize = 0;
+        for (event, size) in handoff.events {
+            if !self.record_event(event, size, now_ms) {
+                dropped = dropped.saturating_add(1);
+            }
+        }
+        dropped
     }
 
     /// Turns the in-process capture on or off. While on, every recorded impression (whatever

@@ -1,0 +1,410 @@
+//! What a host hands from where impressions and events are made to where they are delivered:
+//! the raw records of a window, before any de-duplication or counting, as versioned JSON
+//! messages of bounded size (a Cloudflare Queue message, for the Worker).
+//!
+//! The producer collects `(impression, disabled)` pairs and validated events in a [`Handoff`] in
+//! place of a [`super::Recorder`], and sends [`Handoff::encode`]'s messages. The consumer decodes
+//! each ([`Handoff::decode`]) and records it into its own recorder with [`super::Recorder::absorb`]:
+//! the consumer's mode then de-duplicates, counts and tracks unique keys over everything it
+//! absorbs, so OPTIMIZED keeps its meaning across producers for as long as one recorder absorbs
+//! their messages.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::events::Event;
+use crate::impressions::Impression;
+
+/// The message format's version: [`Handoff::decode`] refuses any other.
+pub const HANDOFF_VERSION: u64 = 1;
+
+/// The records of one window: impressions with whether their flag had impressions disabled,
+/// and events with their JS size estimate (see [`crate::events::TrackedEvent::size`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Handoff {
+    /// `(impression, disabled)`, in the order they were recorded.
+    pub impressions: Vec<(Impression, bool)>,
+    /// `(event, JS size estimate)`, in the order they were tracked.
+    pub events: Vec<(Event, usize)>,
+}
+
+/// Why a message could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandoffError {
+    /// The message is not a handoff message of any version.
+    Malformed(String),
+    /// The message is of another version (written by another build).
+    Version(u64),
+}
+
+impl fmt::Display for HandoffError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandoffError::Malformed(m) => write!(f, "not an impressions/events handoff message: {m}"),
+            HandoffError::Version(v) => {
+                write!(f, "a handoff message of version {v}; this build reads version {HANDOFF_VERSION}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for HandoffError {}
+
+/// One impression on the wire (short member names: messages are size-bounded).
+#[derive(Serialize, Deserialize)]
+struct WireImpression<'a> {
+    #[serde(borrow)]
+    f: Cow<'a, str>,
+    #[serde(borrow)]
+    k: Cow<'a, str>,
+    #[serde(borrow)]
+    t: Cow<'a, str>,
+    m: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default, borrow)]
+    b: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    l: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    c: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none", default, borrow)]
+    p: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    d: bool,
+}
+
+/// One event on the wire.
+#[derive(Serialize, Deserialize)]
+struct WireEvent<'a> {
+    #[serde(borrow)]
+    e: Cow<'a, str>,
+    #[serde(borrow)]
+    tt: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    v: Option<f64>,
+    m: u64,
+    #[serde(borrow)]
+    k: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    p: Option<Map<String, Value>>,
+    s: usize,
+}
+
+/// A message: its version, impressions and events.
+#[derive(Serialize, Deserialize)]
+struct WireMessage<'a> {
+    v: u64,
+    #[serde(borrow, default)]
+    i: Vec<WireImpression<'a>>,
+    #[serde(borrow, default)]
+    e: Vec<WireEvent<'a>>,
+}
+
+/// Only the version, read first so that a message of another version is told apart from a
+/// malformed one.
+#[derive(Deserialize)]
+struct WireVersion {
+    v: u64,
+}
+
+impl Handoff {
+    /// Whether nothing was collected.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.impressions.is_empty() && self.events.is_empty()
+    }
+
+    /// How many records were collected (impressions and events).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.impressions.len().saturating_add(self.events.len())
+    }
+
+    /// Collects the impressions of one call.
+    pub fn record_impressions(&mut self, batch: impl IntoIterator<Item = (Impression, bool)>) {
+        self.impressions.extend(batch);
+    }
+
+    /// Collects one validated event with its JS size estimate.
+    pub fn record_event(&mut self, event: Event, size: usize) {
+        self.events.push((event, size));
+    }
+
+    /// Takes everything collected, leaving the handoff empty.
+    pub fn take(&mut self) -> Handoff {
+        std::mem::take(self)
+    }
+
+    /// The messages that carry everything collected, in order, each at most `max_bytes` long
+    /// (a record larger than that alone goes in a message of its own, which the host may refuse
+    /// and count as dropped). Empty when nothing was collected.
+    #[must_use]
+    pub fn encode(&self, max_bytes: usize) -> Vec<String> {
+        let impressions =
+            self.impressions.iter().map(|(imp, disabled)| Record::Impression(wire_impression(imp, *disabled)));
+        let events = self.events.iter().map(|(event, size)| Record::Event(wire_event(event, *size)));
+        let mut out = Vec::new();
+        let mut current = WireMessage { v: HANDOFF_VERSION, i: Vec::new(), e: Vec::new() };
+        // `{"v":1,"i":[],"e":[]}` and a comma per record.
+        let overhead: usize = 24;
+        let mut bytes = overhead;
+        for record in impressions.chain(events) {
+            let len = record.json_len().saturating_add(1);
+            let empty = current.i.is_empty() && current.e.is_empty();
+            if !empty && bytes.saturating_add(len) > max_bytes {
+                out.push(to_json(&current));
+                current = WireMessage { v: HANDOFF_VERSION, i: Vec::new(), e: Vec::new() };
+                bytes = overhead;
+            }
+            bytes = bytes.saturating_add(len);
+            match record {
+                Record::Impression(i) => current.i.push(i),
+                Record::Event(e) => current.e.push(e),
+            }
+        }
+        if !current.i.is_empty() || !current.e.is_empty() {
+            out.push(to_json(&current));
+        }
+        out
+    }
+
+    /// Reads a message written by [`Handoff::encode`].
+    ///
+    /// # Errors
+    /// [`HandoffError::Version`] for a message of another version, [`HandoffError::Malformed`]
+    /// for anything else that is not such a message.
+    pub fn decode(message: &str) -> Result<Handoff, HandoffError> {
+        let version: WireVersion = serde_json::from_str(message).map_err(|e| HandoffError::Malformed(e.to_string()))?;
+        if version.v != HANDOFF_VERSION {
+            return Err(HandoffError::Version(version.v));
+        }
+        let wire: WireMessage<'_> =
+            serde_json::from_str(message).map_err(|e| HandoffError::Malformed(e.to_string()))?;
+        let impressions = wire
+            .i
+            .into_iter()
+            .map(|w| {
+                let imp = Impression {
+                    feature: w.f.into_owned(),
+                    key_name: w.k.into_owned(),
+                    treatment: w.t.into_owned(),
+                    time: w.m,
+                    bucketing_key: w.b.map(Cow::into_owned),
+                    label: w.l.into_owned(),
+                    change_number: w.c,
+                    pt: None,
+                    properties: w.p.map(Cow::into_owned),
+                };
+                (imp, w.d)
+            })
+            .collect();
+        let events = wire
+            .e
+            .into_iter()
+            .map(|w| {
+                let event = Event {
+                    event_type_id: w.e.into_owned(),
+                    traffic_type_name: w.tt.into_owned(),
+                    value: w.v,
+                    timestamp: w.m,
+                    key: w.k.into_owned(),
+                    properties: w.p,
+                };
+                (event, w.s)
+            })
+            .collect();
+        Ok(Handoff { impressions, events })
+    }
+}
+
+/// One record of a message being filled.
+enum Record<'a> {
+    Impression(WireImpression<'a>),
+    Event(WireEvent<'a>),
+}
+
+impl Record<'_> {
+    fn json_len(&self) -> usize {
+        match self {
+            Record::Impression(i) => serde_json::to_string(i).map_or(0, |s| s.len()),
+            Record::Event(e) => serde_json::to_string(e).map_or(0, |s| s.len()),
+        }
+    }
+}
+
+fn wire_impression(imp: &Impression, disabled: bool) -> WireImpression<'_> {
+    WireImpression {
+        f: Cow::Borrowed(&imp.feature),
+        k: Cow::Borrowed(&imp.key_name),
+        t: Cow::Borrowed(&imp.treatment),
+        m: imp.time,
+        b: imp.bucketing_key.as_deref().map(Cow::Borrowed),
+        l: Cow::Borrowed(&imp.label),
+        c: imp.change_number,
+        p: imp.properties.as_deref().map(Cow::Borrowed),
+        d: disabled,
+    }
+}
+
+fn wire_event(event: &Event, size: usize) -> WireEvent<'_> {
+    WireEvent {
+        e: Cow::Borrowed(&event.event_type_id),
+        tt: Cow::Borrowed(&event.traffic_type_name),
+        v: event.value,
+        m: event.timestamp,
+        k: Cow::Borrowed(&event.key),
+        p: event.properties.clone(),
+        s: size,
+    }
+}
+
+fn to_json(message: &WireMessage<'_>) -> String {
+    // Strings, integers, finite floats and JSON values: serializing into a String cannot fail.
+    serde_json::to_string(message).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn imp(i: u64) -> Impression {
+        Impression {
+            feature: format!("flag_{i}"),
+            key_name: format!("user \"{i}\" ü"),
+            treatment: "on".into(),
+            time: 1_000 + i,
+            bucketing_key: (i % 2 == 0).then(|| format!("b{i}")),
+            label: "default rule".into(),
+            change_number: (i % 3 != 0).then_some(7),
+            pt: Some(5),
+            properties: (i == 4).then(|| r#"{"a":1}"#.to_owned()),
+        }
+    }
+
+    fn event(i: u64) -> Event {
+        let mut props = Map::new();
+        props.insert("z".into(), Value::from(1));
+        props.insert("a".into(), Value::from("x"));
+        Event {
+            event_type_id: "checkout".into(),
+            traffic_type_name: "user".into(),
+            value: (i % 2 == 0).then_some(12.5),
+            timestamp: 2_000 + i,
+            key: format!("k{i}"),
+            properties: (i % 3 == 0).then_some(props),
+        }
+    }
+
+    fn sample(n: u64) -> Handoff {
+        let mut h = Handoff::default();
+        h.record_impressions((0..n).map(|i| (imp(i), i % 5 == 0)));
+        for i in 0..n {
+            h.record_event(event(i), 100 + i as usize);
+        }
+        h
+    }
+
+    #[test]
+    fn messages_round_trip_in_order_without_pt() {
+        let h = sample(40);
+        let messages = h.encode(usize::MAX);
+        assert_eq!(messages.len(), 1);
+        let back = Handoff::decode(&messages[0]).unwrap();
+        assert_eq!(back.events, h.events, "events, properties in their order");
+        let expected: Vec<(Impression, bool)> =
+            h.impressions.iter().map(|(i, d)| (Impression { pt: None, ..i.clone() }, *d)).collect();
+        assert_eq!(back.impressions, expected, "the consumer's observer sets pt");
+    }
+
+    #[test]
+    fn messages_stay_within_the_bound_and_lose_nothing() {
+        let h = sample(300);
+        for max in [300, 1_000, 4_096, 128 * 1024] {
+            let messages = h.encode(max);
+            let mut all = Handoff::default();
+            for m in &messages {
+                assert!(m.len() <= max, "{} bytes over {max}", m.len());
+                let part = Handoff::decode(m).unwrap();
+                all.impressions.extend(part.impressions);
+                all.events.extend(part.events);
+            }
+            assert_eq!(all.len(), h.len(), "max {max}");
+            assert_eq!(all.events, h.events);
+        }
+        assert!(Handoff::default().encode(1_000).is_empty());
+    }
+
+    #[test]
+    fn a_record_over_the_bound_travels_alone() {
+        let mut h = Handoff::default();
+        h.record_impressions([
+            (imp(1), false),
+            (Impression { key_name: "x".repeat(500), ..imp(2) }, false),
+            (imp(3), false),
+        ]);
+        let messages = h.encode(200);
+        assert_eq!(messages.len(), 3);
+        assert!(messages[1].len() > 200);
+        assert_eq!(Handoff::decode(&messages[1]).unwrap().impressions[0].0.key_name.len(), 500);
+    }
+
+    #[test]
+    fn other_versions_and_garbage_are_told_apart() {
+        assert_eq!(Handoff::decode(r#"{"v":2,"i":[]}"#), Err(HandoffError::Version(2)));
+        assert!(matches!(Handoff::decode("nope"), Err(HandoffError::Malformed(_))));
+        assert!(matches!(Handoff::decode(r#"{"v":1,"i":[{"f":1}]}"#), Err(HandoffError::Malformed(_))));
+        assert!(matches!(Handoff::decode(r#"{"i":[]}"#), Err(HandoffError::Malformed(_))));
+        assert_eq!(Handoff::decode(r#"{"v":1}"#), Ok(Handoff::default()));
+        let e = Handoff::decode(r#"{"v":9}"#).unwrap_err().to_string();
+        assert!(e.contains("version 9") && e.contains("version 1"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod absorb_tests {
+    use super::*;
+    use crate::http::{HttpOutcome, Identity, Urls};
+    use crate::impressions::ImpressionsMode;
+    use crate::recorder::{Recorder, RecorderConfig};
+
+    fn imp(feature: &str, key: &str, time: u64) -> Impression {
+        Impression {
+            feature: feature.into(),
+            key_name: key.into(),
+            treatment: "on".into(),
+            time,
+            label: "default rule".into(),
+            change_number: Some(7),
+            ..Impression::default()
+        }
+    }
+
+    /// Two producers' messages absorbed by one OPTIMIZED recorder: a repeat across producers is
+    /// de-duplicated and counted once, as if one recorder had seen both.
+    #[test]
+    fn optimized_deduplicates_across_producers() {
+        let config = RecorderConfig { impressions_mode: ImpressionsMode::Optimized, ..RecorderConfig::default() };
+        let mut rec = Recorder::new(config, Urls::default(), Identity::new("k")).unwrap();
+        let mut a = Handoff::default();
+        a.record_impressions([(imp("f", "alice", 1_000), false), (imp("g", "bob", 1_001), true)]);
+        let mut b = Handoff::default();
+        b.record_impressions([(imp("f", "alice", 1_500), false), (imp("f", "carol", 1_600), false)]);
+        for h in [a, b] {
+            for m in h.encode(1_000) {
+                assert_eq!(rec.absorb(Handoff::decode(&m).unwrap(), 2_000), 0);
+            }
+        }
+        let mut impressions = 0;
+        for req in rec.flush(3_000) {
+            let report = rec.on_outcome(req.id, HttpOutcome::response(200, ""), 3_001);
+            if req.url.ends_with("/testImpressions/bulk") {
+                impressions += report.items;
+            }
+        }
+        assert_eq!(impressions, 2, "alice once (the repeat from the other producer de-duplicated), carol");
+        let stats = rec.stats();
+        assert_eq!(stats.impressions.sent, 2);
+    }
+}
