@@ -397,6 +397,22 @@ impl SplitEdge {
         }
     }
 
+    /// Turns the recorder's handoff mode on or off ([`Recorder::set_handoff`]): impressions and
+    /// events are kept raw for [`SplitEdge::take_handoff`] instead of being posted from here.
+    pub fn set_handoff(&mut self, on: bool) {
+        self.recorder.set_handoff(on);
+    }
+
+    /// The records kept in handoff mode since the last take ([`Recorder::take_handoff`]).
+    pub fn take_handoff(&mut self) -> crate::recorder::handoff::Handoff {
+        self.recorder.take_handoff()
+    }
+
+    /// Records what a producer handed off ([`Recorder::absorb`]); answers the events dropped.
+    pub fn absorb(&mut self, handoff: crate::recorder::handoff::Handoff, now_ms: u64) -> usize {
+        self.recorder.absorb(handoff, now_ms)
+    }
+
     /// Turns the in-process impression capture on or off ([`Recorder::set_capture`]): for hosts
     /// that hand every impression to a listener callback.
     pub fn set_capture_impressions(&mut self, on: bool) {

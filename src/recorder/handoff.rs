@@ -408,3 +408,56 @@ mod absorb_tests {
         assert_eq!(stats.impressions.sent, 2);
     }
 }
+
+#[cfg(test)]
+mod mode_tests {
+    use super::*;
+    use crate::http::{Identity, Urls};
+    use crate::recorder::{Recorder, RecorderConfig};
+
+    fn imp(key: &str) -> Impression {
+        Impression {
+            feature: "f".into(),
+            key_name: key.into(),
+            treatment: "on".into(),
+            time: 5,
+            label: "l".into(),
+            ..Impression::default()
+        }
+    }
+
+    #[test]
+    fn handoff_mode_keeps_raw_records_posts_nothing_and_bounds_what_it_keeps() {
+        let config = RecorderConfig { max_retained_bytes: 2_000, max_batch_bytes: 1_000, ..RecorderConfig::default() };
+        let mut rec = Recorder::new(config, Urls::default(), Identity::new("k")).unwrap();
+        rec.set_handoff(true);
+        assert!(rec.is_handoff());
+        rec.record_impressions(vec![(imp("a"), false), (imp("a"), false), (imp("b"), true)], 10);
+        let event = Event {
+            event_type_id: "e".into(),
+            traffic_type_name: "user".into(),
+            timestamp: 9,
+            key: "a".into(),
+            ..Event::default()
+        };
+        assert!(rec.record_event(event.clone(), 40, 10));
+        assert!(rec.flush(20).is_empty(), "nothing is posted from a handoff recorder");
+        let h = rec.take_handoff();
+        assert_eq!(h.impressions.len(), 3, "repeats kept: the consumer de-duplicates");
+        assert_eq!(h.impressions[2], (imp("b"), true));
+        assert_eq!(h.events, vec![(event, 40)]);
+        assert!(rec.take_handoff().is_empty());
+        for i in 0..100 {
+            rec.record_impressions(vec![(imp(&format!("k{i}")), false)], 30);
+        }
+        let kept = rec.take_handoff().impressions.len();
+        assert!(kept > 0 && kept < 100, "{kept}");
+        assert_eq!(rec.stats().impressions.dropped.bounds_exceeded, 100 - kept as u64);
+        rec.set_handoff(false);
+        rec.record_impressions(vec![(imp("z"), false)], 40);
+        assert!(rec.take_handoff().is_empty());
+        let posts = rec.flush(50);
+        assert_eq!(posts.len(), 1, "off again: the impression is posted as usual");
+        assert!(posts[0].url.ends_with("/testImpressions/bulk"));
+    }
+}

@@ -162,6 +162,8 @@ pub struct Recorder {
     deduplicated: u64,
     /// Impressions kept for an in-process listener, when capturing (see [`Recorder::set_capture`]).
     captured: Option<Vec<Impression>>,
+    /// In handoff mode, the raw records and their estimated bytes (see [`Recorder::set_handoff`]).
+    handoff: Option<(handoff::Handoff, usize)>,
 }
 
 impl Recorder {
@@ -209,6 +211,7 @@ impl Recorder {
             started: false,
             deduplicated: 0,
             captured: None,
+            handoff: None,
         })
     }
 
@@ -262,11 +265,62 @@ impl Recorder {
     /// [`Recorder::record_impressions`] on borrowed impressions: only those that are queued (or
     /// go to the listener) are copied, so an OPTIMIZED repeat allocates nothing.
     pub fn record_call<'a>(&mut self, batch: impl IntoIterator<Item = (ImpressionRef<'a>, bool)>, now_ms: u64) {
+        if self.handoff.is_some() {
+            for (imp, disabled) in batch {
+                let bytes = imp.estimated_json_len();
+                self.hand_off(RecordKind::Impressions, bytes, |h| {
+                    h.impressions.push((imp.to_impression(None), disabled))
+                });
+            }
+            return;
+        }
         let was_empty = self.begin_call(now_ms);
         for (imp, disabled) in batch {
             self.record_one(&imp, disabled, now_ms);
         }
         self.end_impressions_call(was_empty, now_ms);
+    }
+
+    /// Turns handoff mode on or off. In handoff mode the recorder de-duplicates, counts and posts
+    /// nothing: every impression (with whether it was disabled) and every event is kept raw for
+    /// [`Recorder::take_handoff`], for a host that delivers elsewhere (the Worker's queue, whose
+    /// consumer [`Recorder::absorb`]s them). What is kept is bounded by `max_retained_bytes`
+    /// (estimated): records past it are dropped and counted as `bounds_exceeded` of their kind.
+    /// Turning it off discards what was kept.
+    pub fn set_handoff(&mut self, on: bool) {
+        self.handoff = on.then(|| (handoff::Handoff::default(), 0));
+    }
+
+    /// Whether the recorder is in handoff mode.
+    #[must_use]
+    pub fn is_handoff(&self) -> bool {
+        self.handoff.is_some()
+    }
+
+    /// Takes the records kept in handoff mode since the last take (empty when it is off).
+    pub fn take_handoff(&mut self) -> handoff::Handoff {
+        self.handoff
+            .as_mut()
+            .map(|(h, bytes)| {
+                *bytes = 0;
+                h.take()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Keeps one record in handoff mode; `false` (and counted as dropped) past the bound.
+    fn hand_off(&mut self, kind: RecordKind, bytes: usize, keep: impl FnOnce(&mut handoff::Handoff)) -> bool {
+        let max = self.config.max_retained_bytes;
+        let Some((h, held)) = self.handoff.as_mut() else { return false };
+        if held.saturating_add(bytes) > max {
+            if let Some(lane) = self.lane(kind) {
+                lane.count_dropped(1);
+            }
+            return false;
+        }
+        *held = held.saturating_add(bytes);
+        keep(h);
+        true
     }
 
     /// Records one impression: [`Recorder::record_impressions`] for a call that evaluated one
@@ -378,6 +432,10 @@ impl Recorder {
     /// estimate ([`crate::events::TrackedEvent::size`]). Returns `false` only when the event alone
     /// is larger than `max_retained_bytes` and is dropped (and counted) at once.
     pub fn record_event(&mut self, event: Event, size: usize, now_ms: u64) -> bool {
+        if self.handoff.is_some() {
+            let bytes = event.estimated_json_len();
+            return self.hand_off(RecordKind::Events, bytes, |h| h.events.push((event, size)));
+        }
         let was_empty = self.begin_call(now_ms);
         let bytes = event.estimated_json_len();
         if bytes > self.config.max_retained_bytes {
