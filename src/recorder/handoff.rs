@@ -88,12 +88,13 @@ struct WireEvent<'a> {
     #[serde(borrow)]
     k: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    p: Option<Map<String, Value>>,
+    p: Option<Cow<'a, Map<String, Value>>>,
     s: usize,
 }
 
-/// A message: its version, impressions and events.
-#[derive(Serialize, Deserialize)]
+/// A message: its version, impressions and events (read only: [`Handoff::encode`] assembles
+/// messages from each record's JSON text).
+#[derive(Deserialize)]
 struct WireMessage<'a> {
     v: u64,
     #[serde(borrow, default)]
@@ -102,11 +103,49 @@ struct WireMessage<'a> {
     e: Vec<WireEvent<'a>>,
 }
 
-/// Only the version, read first so that a message of another version is told apart from a
-/// malformed one.
+/// Only the version: asked of a message that does not read as this version's, so that another
+/// version is told apart from a malformed message.
 #[derive(Deserialize)]
 struct WireVersion {
     v: u64,
+}
+
+/// A message being filled: each record's JSON text, impressions and events apart.
+#[derive(Default)]
+struct Filling {
+    impressions: Vec<String>,
+    events: Vec<String>,
+    /// The message's length once assembled.
+    bytes: usize,
+}
+
+impl Filling {
+    /// `{"v":1,"i":[],"e":[]}`.
+    const EMPTY_BYTES: usize = 21;
+
+    fn is_empty(&self) -> bool {
+        self.impressions.is_empty() && self.events.is_empty()
+    }
+
+    /// The length with `record` added (its text and, after the first of its list, a comma).
+    fn bytes_with(&self, record: &str, event: bool) -> usize {
+        let list = if event { &self.events } else { &self.impressions };
+        let base = if self.is_empty() { Self::EMPTY_BYTES } else { self.bytes };
+        base.saturating_add(record.len()).saturating_add(usize::from(!list.is_empty()))
+    }
+
+    fn push(&mut self, record: String, event: bool) {
+        self.bytes = self.bytes_with(&record, event);
+        if event {
+            self.events.push(record);
+        } else {
+            self.impressions.push(record);
+        }
+    }
+
+    fn assemble(self) -> String {
+        format!("{{\"v\":{HANDOFF_VERSION},\"i\":[{}],\"e\":[{}]}}", self.impressions.join(","), self.events.join(","))
+    }
 }
 
 impl Handoff {
@@ -143,29 +182,18 @@ impl Handoff {
     #[must_use]
     pub fn encode(&self, max_bytes: usize) -> Vec<String> {
         let impressions =
-            self.impressions.iter().map(|(imp, disabled)| Record::Impression(wire_impression(imp, *disabled)));
-        let events = self.events.iter().map(|(event, size)| Record::Event(wire_event(event, *size)));
+            self.impressions.iter().map(|(imp, disabled)| (to_json(&wire_impression(imp, *disabled)), false));
+        let events = self.events.iter().map(|(event, size)| (to_json(&wire_event(event, *size)), true));
         let mut out = Vec::new();
-        let mut current = WireMessage { v: HANDOFF_VERSION, i: Vec::new(), e: Vec::new() };
-        // `{"v":1,"i":[],"e":[]}` and a comma per record.
-        let overhead: usize = 24;
-        let mut bytes = overhead;
-        for record in impressions.chain(events) {
-            let len = record.json_len().saturating_add(1);
-            let empty = current.i.is_empty() && current.e.is_empty();
-            if !empty && bytes.saturating_add(len) > max_bytes {
-                out.push(to_json(&current));
-                current = WireMessage { v: HANDOFF_VERSION, i: Vec::new(), e: Vec::new() };
-                bytes = overhead;
+        let mut current = Filling::default();
+        for (record, event) in impressions.chain(events) {
+            if !current.is_empty() && current.bytes_with(&record, event) > max_bytes {
+                out.push(std::mem::take(&mut current).assemble());
             }
-            bytes = bytes.saturating_add(len);
-            match record {
-                Record::Impression(i) => current.i.push(i),
-                Record::Event(e) => current.e.push(e),
-            }
+            current.push(record, event);
         }
-        if !current.i.is_empty() || !current.e.is_empty() {
-            out.push(to_json(&current));
+        if !current.is_empty() {
+            out.push(current.assemble());
         }
         out
     }
@@ -176,12 +204,18 @@ impl Handoff {
     /// [`HandoffError::Version`] for a message of another version, [`HandoffError::Malformed`]
     /// for anything else that is not such a message.
     pub fn decode(message: &str) -> Result<Handoff, HandoffError> {
-        let version: WireVersion = serde_json::from_str(message).map_err(|e| HandoffError::Malformed(e.to_string()))?;
-        if version.v != HANDOFF_VERSION {
-            return Err(HandoffError::Version(version.v));
+        let wire: WireMessage<'_> = match serde_json::from_str(message) {
+            Ok(wire) => wire,
+            Err(e) => {
+                return Err(match serde_json::from_str::<WireVersion>(message) {
+                    Ok(WireVersion { v }) if v != HANDOFF_VERSION => HandoffError::Version(v),
+                    _ => HandoffError::Malformed(e.to_string()),
+                })
+            }
+        };
+        if wire.v != HANDOFF_VERSION {
+            return Err(HandoffError::Version(wire.v));
         }
-        let wire: WireMessage<'_> =
-            serde_json::from_str(message).map_err(|e| HandoffError::Malformed(e.to_string()))?;
         let impressions = wire
             .i
             .into_iter()
@@ -210,27 +244,12 @@ impl Handoff {
                     value: w.v,
                     timestamp: w.m,
                     key: w.k.into_owned(),
-                    properties: w.p,
+                    properties: w.p.map(Cow::into_owned),
                 };
                 (event, w.s)
             })
             .collect();
         Ok(Handoff { impressions, events })
-    }
-}
-
-/// One record of a message being filled.
-enum Record<'a> {
-    Impression(WireImpression<'a>),
-    Event(WireEvent<'a>),
-}
-
-impl Record<'_> {
-    fn json_len(&self) -> usize {
-        match self {
-            Record::Impression(i) => serde_json::to_string(i).map_or(0, |s| s.len()),
-            Record::Event(e) => serde_json::to_string(e).map_or(0, |s| s.len()),
-        }
     }
 }
 
@@ -255,19 +274,22 @@ fn wire_event(event: &Event, size: usize) -> WireEvent<'_> {
         v: event.value,
         m: event.timestamp,
         k: Cow::Borrowed(&event.key),
-        p: event.properties.clone(),
+        p: event.properties.as_ref().map(Cow::Borrowed),
         s: size,
     }
 }
 
-fn to_json(message: &WireMessage<'_>) -> String {
-    // Strings, integers, finite floats and JSON values: serializing into a String cannot fail.
-    serde_json::to_string(message).unwrap_or_default()
+fn to_json(record: &impl Serialize) -> String {
+    // Strings, integers, floats and JSON values: serializing into a String cannot fail.
+    serde_json::to_string(record).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::{HttpOutcome, Identity, Urls};
+    use crate::impressions::ImpressionsMode;
+    use crate::recorder::{Recorder, RecorderConfig};
 
     fn imp(i: u64) -> Impression {
         Impression {
@@ -360,16 +382,9 @@ mod tests {
         let e = Handoff::decode(r#"{"v":9}"#).unwrap_err().to_string();
         assert!(e.contains("version 9") && e.contains("version 1"), "{e}");
     }
-}
 
-#[cfg(test)]
-mod absorb_tests {
-    use super::*;
-    use crate::http::{HttpOutcome, Identity, Urls};
-    use crate::impressions::ImpressionsMode;
-    use crate::recorder::{Recorder, RecorderConfig};
-
-    fn imp(feature: &str, key: &str, time: u64) -> Impression {
+    /// An impression of `feature` for `key` at `time`.
+    fn seen(feature: &str, key: &str, time: u64) -> Impression {
         Impression {
             feature: feature.into(),
             key_name: key.into(),
@@ -388,9 +403,9 @@ mod absorb_tests {
         let config = RecorderConfig { impressions_mode: ImpressionsMode::Optimized, ..RecorderConfig::default() };
         let mut rec = Recorder::new(config, Urls::default(), Identity::new("k")).unwrap();
         let mut a = Handoff::default();
-        a.record_impressions([(imp("f", "alice", 1_000), false), (imp("g", "bob", 1_001), true)]);
+        a.record_impressions([(seen("f", "alice", 1_000), false), (seen("g", "bob", 1_001), true)]);
         let mut b = Handoff::default();
-        b.record_impressions([(imp("f", "alice", 1_500), false), (imp("f", "carol", 1_600), false)]);
+        b.record_impressions([(seen("f", "alice", 1_500), false), (seen("f", "carol", 1_600), false)]);
         for h in [a, b] {
             for m in h.encode(1_000) {
                 assert_eq!(rec.absorb(Handoff::decode(&m).unwrap(), 2_000), 0);
@@ -407,24 +422,6 @@ mod absorb_tests {
         let stats = rec.stats();
         assert_eq!(stats.impressions.sent, 2);
     }
-}
-
-#[cfg(test)]
-mod mode_tests {
-    use super::*;
-    use crate::http::{Identity, Urls};
-    use crate::recorder::{Recorder, RecorderConfig};
-
-    fn imp(key: &str) -> Impression {
-        Impression {
-            feature: "f".into(),
-            key_name: key.into(),
-            treatment: "on".into(),
-            time: 5,
-            label: "l".into(),
-            ..Impression::default()
-        }
-    }
 
     #[test]
     fn handoff_mode_keeps_raw_records_posts_nothing_and_bounds_what_it_keeps() {
@@ -432,7 +429,10 @@ mod mode_tests {
         let mut rec = Recorder::new(config, Urls::default(), Identity::new("k")).unwrap();
         rec.set_handoff(true);
         assert!(rec.is_handoff());
-        rec.record_impressions(vec![(imp("a"), false), (imp("a"), false), (imp("b"), true)], 10);
+        rec.record_impressions(
+            vec![(seen("f", "a", 5), false), (seen("f", "a", 5), false), (seen("f", "b", 5), true)],
+            10,
+        );
         let event = Event {
             event_type_id: "e".into(),
             traffic_type_name: "user".into(),
@@ -444,17 +444,17 @@ mod mode_tests {
         assert!(rec.flush(20).is_empty(), "nothing is posted from a handoff recorder");
         let h = rec.take_handoff();
         assert_eq!(h.impressions.len(), 3, "repeats kept: the consumer de-duplicates");
-        assert_eq!(h.impressions[2], (imp("b"), true));
+        assert_eq!(h.impressions[2], (seen("f", "b", 5), true));
         assert_eq!(h.events, vec![(event, 40)]);
         assert!(rec.take_handoff().is_empty());
         for i in 0..100 {
-            rec.record_impressions(vec![(imp(&format!("k{i}")), false)], 30);
+            rec.record_impressions(vec![(seen("f", &format!("k{i}"), 5), false)], 30);
         }
         let kept = rec.take_handoff().impressions.len();
         assert!(kept > 0 && kept < 100, "{kept}");
         assert_eq!(rec.stats().impressions.dropped.bounds_exceeded, 100 - kept as u64);
         rec.set_handoff(false);
-        rec.record_impressions(vec![(imp("z"), false)], 40);
+        rec.record_impressions(vec![(seen("f", "z", 5), false)], 40);
         assert!(rec.take_handoff().is_empty());
         let posts = rec.flush(50);
         assert_eq!(posts.len(), 1, "off again: the impression is posted as usual");

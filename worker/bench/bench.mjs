@@ -78,29 +78,31 @@ const persist = join(work, 'kv');
 const dir = stage(join(work, 'worker'));
 
 // 1. Push ---------------------------------------------------------------------------------------
+/** In a fresh, warmed isolate (`options`: another script), the ms each step of `steps(mf)` takes. */
+async function timed(kvPersist, options, steps) {
+  const mf = await start(VARS, kvPersist, options);
+  try {
+    await get(mf, '/admin/ping');
+    const times = [];
+    for (const step of steps) {
+      const t0 = performance.now();
+      await step(mf);
+      times.push(performance.now() - t0);
+    }
+    return times;
+  } finally {
+    await mf.dispose();
+  }
+}
 {
   const pushes = [];
   for (let round = 0; round < 3; round++) {
-    const mf = await start(VARS, join(work, `push-${round}`));
-    try {
-      await get(mf, '/admin/ping');
-      const t0 = performance.now();
-      await post(mf, '/admin/split-changes', splitBody);
-      const t1 = performance.now();
-      for (const body of segmentBodies) await post(mf, '/admin/segment-changes', body);
-      const t2 = performance.now();
-      const mfBulk = await start(VARS);
-      try {
-        await get(mfBulk, '/admin/ping');
-        const t3 = performance.now();
-        await post(mfBulk, '/admin/snapshot', bulkBody);
-        pushes.push({ flags: t1 - t0, segments: t2 - t1, total: t2 - t0, bulk: performance.now() - t3 });
-      } finally {
-        await mfBulk.dispose();
-      }
-    } finally {
-      await mf.dispose();
-    }
+    const [flags, segments] = await timed(join(work, `push-${round}`), {}, [
+      (mf) => post(mf, '/admin/split-changes', splitBody),
+      async (mf) => { for (const body of segmentBodies) await post(mf, '/admin/segment-changes', body); },
+    ]);
+    const [bulk] = await timed(false, {}, [(mf) => post(mf, '/admin/snapshot', bulkBody)]);
+    pushes.push({ flags, segments, total: flags + segments, bulk });
   }
   const m = (k) => median(pushes.map((p) => p[k]));
   console.log(`\npush through the admin API (median of 3): split-changes (1,000 flags, ${(splitBody.length / 1024).toFixed(0)} KB) ${ms(m('flags'))}, `
@@ -114,15 +116,8 @@ const dir = stage(join(work, 'worker'));
   });
   const writes = [];
   for (let round = 0; round < 3; round++) {
-    const mf = await start(VARS, false, { scriptPath: join(dir, 'kv-write.mjs'), modulesRoot: dir });
-    try {
-      await get(mf, '/admin/ping');
-      const t0 = performance.now();
-      await post(mf, `/?rules=${rulesBytes}`, bulkBody);
-      writes.push(performance.now() - t0);
-    } finally {
-      await mf.dispose();
-    }
+    const script = { scriptPath: join(dir, 'kv-write.mjs'), modulesRoot: dir };
+    writes.push((await timed(false, script, [(mf) => post(mf, `/?rules=${rulesBytes}`, bulkBody)]))[0]);
   }
   console.log(`  where it goes: a JS Worker parsing that body and making the same ${snapshot.segmentChanges.length + 3} KV writes takes ${ms(median(writes))}; `
     + `the rest, ${ms(m('bulk') - median(writes))}, is the Worker's parsing, validation, compilation and encoding in wasm`);
@@ -130,17 +125,17 @@ const dir = stage(join(work, 'worker'));
 
 // 2. Cold isolate -------------------------------------------------------------------------------
 const coldPath = routes['get-treatment'](1);
-async function coldRounds() {
+/** Median over fresh isolates of the first request's time (and, with `next`, the one after). */
+async function coldRounds(path = coldPath, options = {}, next = routes['get-treatment'](2)) {
   const out = [];
   for (let round = 0; round < rounds; round++) {
-    const mf = await start(VARS, persist);
+    const mf = await start(VARS, persist, options);
     try {
       const t0 = performance.now();
-      await get(mf, coldPath);
+      await get(mf, path);
       const t1 = performance.now();
-      await get(mf, routes['get-treatment'](2));
-      const t2 = performance.now();
-      out.push({ first: t1 - t0, warm: t2 - t1 });
+      if (next) await get(mf, next);
+      out.push({ first: t1 - t0, warm: performance.now() - t1 });
     } finally {
       await mf.dispose();
     }
@@ -163,20 +158,7 @@ if (only.includes('cold')) {
   console.log(`  from the binary rules (${(rulesBytes / 1024).toFixed(0)} KB) + the flag's segment: ${ms(binary.first)} (next request ${ms(binary.warm)}; target ≤ 20 ms)`);
   console.log(`  from the JSON (parse + compile):            ${ms(json.first)} (next request ${ms(json.warm)}); binary is ${(json.first / binary.first).toFixed(1)}× faster`);
   // Where the binary path's time goes: each part's cold first request, same KV, same run.
-  const firstRequest = async (path, options) => {
-    const out = [];
-    for (let round = 0; round < rounds; round++) {
-      const mf = await start(VARS, persist, options);
-      try {
-        const t0 = performance.now();
-        await get(mf, path);
-        out.push(performance.now() - t0);
-      } finally {
-        await mf.dispose();
-      }
-    }
-    return median(out);
-  };
+  const firstRequest = async (path, options) => (await coldRounds(path, options, null)).first;
   const hello = await firstRequest('/', { scriptPath: join(dir, 'hello.mjs'), modulesRoot: dir });
   const ping = await firstRequest('/admin/ping');
   const reads = await firstRequest('/?segment=segment_1', { scriptPath: join(dir, 'kv-read.mjs'), modulesRoot: dir });
