@@ -408,6 +408,17 @@ impl SplitEdge {
         self.recorder.take_handoff()
     }
 
+    /// Whether handoff mode holds records not taken yet ([`Recorder::has_handoff`]).
+    #[must_use]
+    pub fn has_handoff(&self) -> bool {
+        self.recorder.has_handoff()
+    }
+
+    /// Puts taken records back after a failed delivery ([`Recorder::keep_handoff`]).
+    pub fn keep_handoff(&mut self, records: crate::recorder::handoff::Handoff) {
+        self.recorder.keep_handoff(records);
+    }
+
     /// Records what a producer handed off ([`Recorder::absorb`]); answers the events dropped.
     pub fn absorb(&mut self, handoff: crate::recorder::handoff::Handoff, now_ms: u64) -> usize {
         self.recorder.absorb(handoff, now_ms)

@@ -730,3 +730,83 @@ fn capture_keeps_every_impression_with_pt_and_is_bounded() {
     rec.record_impressions(vec![(imp("f", "k", 4_000), false)], 4_000);
     assert!(rec.take_captured().is_empty(), "off again");
 }
+
+// ----- handing posts and records to another recorder ---------------------------------------------
+
+/// A queue consumer's leftovers: failed posts come out byte for byte with their attempts, go into
+/// another recorder, and are posted from there with the same URL and body; `max_attempts` counts
+/// the attempts made before.
+#[test]
+fn unsent_batches_move_to_another_recorder() {
+    let cfg = RecorderConfig { max_attempts: 3, ..config(ImpressionsMode::Debug) };
+    let mut first = recorder(cfg.clone());
+    first.record_impressions(vec![(imp("f", "k1", T0), false), (imp("g", "k2", T0), false)], T0);
+    first.record_event(event("k1", T0), 100, T0);
+    let reqs = first.flush(T0);
+    assert_eq!(reqs.len(), 2);
+    let (imps, evs) = (&reqs[0], &reqs[1]);
+    first.on_outcome(imps.id, HttpOutcome::response(500, "down"), T0 + 1);
+    first.on_outcome(evs.id, ok(), T0 + 1);
+    let unsent = first.take_unsent();
+    assert_eq!(unsent.len(), 1);
+    assert_eq!((unsent[0].kind, unsent[0].items, unsent[0].attempts), (RecordKind::Impressions, 2, 1));
+    assert_eq!(unsent[0].body, body(imps));
+    assert!(first.is_idle(), "nothing is left behind");
+    assert_eq!(first.stats().impressions.retained_bytes, 0);
+
+    let mut second = recorder(cfg);
+    second.restore(unsent[0].clone(), T0 + 2);
+    let again = second.poll(T0 + 2);
+    assert_eq!(urls_of(&again), [imps.url.as_str()]);
+    assert_eq!(body(&again[0]), body(imps));
+    assert_eq!(again[0].headers, imps.headers);
+    second.on_outcome(again[0].id, HttpOutcome::response(503, ""), T0 + 3);
+    let last = second.flush(T0 + 4);
+    let report = second.on_outcome(last[0].id, HttpOutcome::response(503, ""), T0 + 5);
+    assert!(matches!(
+        report.result,
+        DeliveryResult::Dropped { reason: DropReason::AttemptsExhausted, attempts: 3, .. }
+    ));
+    assert_eq!(second.stats().impressions.dropped.attempts_exhausted, 2);
+}
+
+/// Records taken in handoff mode and put back (a failed queue send) are taken again, within the
+/// bound; past it, and with handoff mode off, they are counted as dropped.
+#[test]
+fn handoff_records_put_back_are_bounded_and_counted() {
+    let mut rec =
+        recorder(RecorderConfig { max_retained_bytes: 1_000, max_batch_bytes: 1_000, ..RecorderConfig::default() });
+    rec.set_handoff(true);
+    assert!(!rec.has_handoff());
+    rec.record_impressions(vec![(imp("f", "k1", T0), false)], T0);
+    rec.record_event(event("k1", T0), 100, T0);
+    assert!(rec.has_handoff());
+    let taken = rec.take_handoff();
+    assert!(!rec.has_handoff());
+    rec.record_impressions(vec![(imp("g", "k2", T0), true)], T0);
+    rec.keep_handoff(taken.clone());
+    let again = rec.take_handoff();
+    assert_eq!(again.impressions.len(), 2);
+    assert_eq!(again.impressions[1], taken.impressions[0]);
+    assert_eq!(again.events, taken.events);
+
+    let many: Vec<(Impression, bool)> = (0..20).map(|i| (imp("f", &format!("key{i}"), T0), false)).collect();
+    rec.keep_handoff(split_edge::recorder::handoff::Handoff { impressions: many, events: Vec::new() });
+    let kept = rec.take_handoff().impressions.len() as u64;
+    assert!(kept > 0 && kept < 20);
+    assert_eq!(rec.stats().impressions.dropped.bounds_exceeded, 20 - kept);
+
+    rec.set_handoff(false);
+    rec.keep_handoff(taken);
+    let s = rec.stats();
+    assert_eq!((s.impressions.dropped.bounds_exceeded, s.events.dropped.bounds_exceeded), (21 - kept, 1));
+    assert!(rec.flush(T0).is_empty(), "put back with handoff off: dropped, not posted");
+}
+
+#[test]
+fn record_kinds_round_trip_their_names() {
+    for kind in RecordKind::ALL {
+        assert_eq!(RecordKind::from_name(kind.as_str()), Some(kind));
+    }
+    assert_eq!(RecordKind::from_name("impression"), None);
+}

@@ -147,10 +147,41 @@ impl Lane {
 
     /// Adds a sealed batch, due at once.
     pub(crate) fn push(&mut self, body: String, items: u64, now: u64) {
-        let batch =
-            Batch { body: Some(body), items, attempts: 0, failed: false, state: State::Waiting { not_before: now } };
+        self.push_attempted(body, items, 0, now);
+    }
+
+    /// Adds a sealed batch that was already posted `attempts` times (elsewhere), due at once.
+    pub(crate) fn push_attempted(&mut self, body: String, items: u64, attempts: u32, now: u64) {
+        let batch = Batch {
+            body: Some(body),
+            items,
+            attempts,
+            failed: attempts > 0,
+            state: State::Waiting { not_before: now },
+        };
         self.retained = self.retained.saturating_add(batch.retained());
         self.batches.push_back(batch);
+    }
+
+    /// Removes every batch that is not in flight and still holds its body, oldest first, as
+    /// `(body, items, attempts)`.
+    pub(crate) fn take_waiting(&mut self) -> Vec<(String, u64, u32)> {
+        let mut out = Vec::new();
+        let mut kept = VecDeque::with_capacity(self.batches.len());
+        for mut b in self.batches.drain(..) {
+            match (&b.state, b.body.take()) {
+                (State::Waiting { .. }, Some(body)) => {
+                    self.retained = self.retained.saturating_sub(body.len().saturating_add(BATCH_OVERHEAD));
+                    out.push((body, b.items, b.attempts));
+                }
+                (_, body) => {
+                    b.body = body;
+                    kept.push_back(b);
+                }
+            }
+        }
+        self.batches = kept;
+        out
     }
 
     /// Counts items dropped before they were batched.
@@ -408,5 +439,27 @@ mod tests {
         assert_eq!((s.dropped.attempts_exhausted, s.retried, s.requests, s.queued), (1, 2, 3, 0));
         assert!(lane.is_empty());
         assert_eq!(lane.retained(), 0);
+    }
+
+    #[test]
+    fn waiting_batches_are_taken_with_their_attempts() {
+        let p = policy();
+        let mut lane = Lane::new(RecordKind::Impressions, 1_000);
+        let mut id = 0;
+        lane.push("[1]".into(), 1, 0);
+        lane.push_attempted("[2,3]".into(), 2, 2, 0);
+        let r = lane.take_ready(0, &p, true, &mut id);
+        assert_eq!(r.len(), 2);
+        lane.on_outcome(RequestId(1), HttpOutcome::response(500, ""), 1, &p);
+        lane.push("[4]".into(), 1, 2);
+        let taken = lane.take_waiting();
+        assert_eq!(taken, vec![("[1]".to_owned(), 1, 1), ("[4]".to_owned(), 1, 0)]);
+        assert!(lane.owns(RequestId(2)), "the batch in flight stays");
+        assert_eq!(lane.retained(), "[2,3]".len() + BATCH_OVERHEAD);
+        let rep = lane.on_outcome(RequestId(2), HttpOutcome::response(503, ""), 3, &p);
+        assert!(
+            matches!(rep.result, DeliveryResult::Dropped { reason: DropReason::AttemptsExhausted, attempts: 3, .. }),
+            "attempts made elsewhere count toward max_attempts"
+        );
     }
 }

@@ -139,6 +139,21 @@ impl<T> Collected<T> {
     }
 }
 
+/// A sealed post body taken out of a recorder ([`Recorder::take_unsent`]) or put back into one
+/// ([`Recorder::restore`]): a host that hands undelivered posts to another recorder (the
+/// Worker's queue consumer re-queues them) keeps them byte for byte, with the attempts made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedBatch {
+    /// What the body carries (its URL and headers follow from it).
+    pub kind: RecordKind,
+    /// The JSON body, as posted.
+    pub body: String,
+    /// How many items it carries (impressions, events, count rows, keys).
+    pub items: u64,
+    /// How many times it was posted without success; the recorder's `max_attempts` counts them.
+    pub attempts: u32,
+}
+
 /// The recorder. See the module documentation for its schedule and delivery guarantees.
 #[derive(Debug, Clone)]
 pub struct Recorder {
@@ -308,16 +323,39 @@ impl Recorder {
             .unwrap_or_default()
     }
 
+    /// Whether handoff mode holds records not taken yet.
+    #[must_use]
+    pub fn has_handoff(&self) -> bool {
+        self.handoff.as_ref().is_some_and(|(h, _)| !h.is_empty())
+    }
+
+    /// Puts records taken by [`Recorder::take_handoff`] back (their delivery failed), after
+    /// those kept since, within the same bound: records past it, or all of them when handoff
+    /// mode is off, are dropped and counted.
+    pub fn keep_handoff(&mut self, records: handoff::Handoff) {
+        for (imp, disabled) in records.impressions {
+            let bytes = imp.estimated_json_len();
+            self.hand_off(RecordKind::Impressions, bytes, |h| h.impressions.push((imp, disabled)));
+        }
+        for (event, size) in records.events {
+            let bytes = event.estimated_json_len();
+            self.hand_off(RecordKind::Events, bytes, |h| h.events.push((event, size)));
+        }
+    }
+
+    fn count_dropped(&mut self, kind: RecordKind, items: u64) {
+        if let Some(lane) = self.lane(kind) {
+            lane.count_dropped(items);
+        }
+    }
+
     /// Keeps one record in handoff mode; `false` (and counted as dropped) past the bound.
     fn hand_off(&mut self, kind: RecordKind, bytes: usize, keep: impl FnOnce(&mut handoff::Handoff)) -> bool {
         let max = self.config.max_retained_bytes;
-        let Some((h, held)) = self.handoff.as_mut() else { return false };
-        if held.saturating_add(bytes) > max {
-            if let Some(lane) = self.lane(kind) {
-                lane.count_dropped(1);
-            }
+        let Some((h, held)) = self.handoff.as_mut().filter(|(_, held)| held.saturating_add(bytes) <= max) else {
+            self.count_dropped(kind, 1);
             return false;
-        }
+        };
         *held = held.saturating_add(bytes);
         keep(h);
         true
@@ -439,9 +477,7 @@ impl Recorder {
         let was_empty = self.begin_call(now_ms);
         let bytes = event.estimated_json_len();
         if bytes > self.config.max_retained_bytes {
-            if let Some(lane) = self.lane(RecordKind::Events) {
-                lane.count_dropped(1);
-            }
+            self.count_dropped(RecordKind::Events, 1);
             return false;
         }
         if !self.events.items.is_empty() && self.events.bytes.saturating_add(bytes) > self.config.max_batch_bytes {
@@ -620,6 +656,35 @@ impl Recorder {
             self.enforce_bound(kind, now_ms);
         }
         self.hand_out(now_ms, true)
+    }
+
+    /// Takes every sealed batch that is not in flight out of the recorder (after a
+    /// [`Recorder::flush`] whose posts failed: those waiting for a retry), oldest first per kind,
+    /// so that the host can deliver them elsewhere. Collected data not sealed yet stays.
+    pub fn take_unsent(&mut self) -> Vec<SealedBatch> {
+        let mut out = Vec::new();
+        for lane in &mut self.lanes {
+            let kind = lane.kind;
+            out.extend(lane.take_waiting().into_iter().map(|(body, items, attempts)| SealedBatch {
+                kind,
+                body,
+                items,
+                attempts,
+            }));
+        }
+        out
+    }
+
+    /// Puts a batch taken by [`Recorder::take_unsent`] (of this or another recorder with the
+    /// same settings) into its kind's queue at `now_ms`, due at once; its attempts count toward
+    /// `max_attempts`, and the memory bound applies (oldest batches dropped first).
+    pub fn restore(&mut self, batch: SealedBatch, now_ms: u64) {
+        self.start(now_ms);
+        let kind = batch.kind;
+        if let Some(lane) = self.lane(kind) {
+            lane.push_attempted(batch.body, batch.items, batch.attempts, now_ms);
+        }
+        self.enforce_bound(kind, now_ms);
     }
 
     /// Applies the outcome of request `id` at `now_ms`: delivered, retried later, or dropped (see

@@ -44,6 +44,12 @@ impl RecordKind {
         }
     }
 
+    /// The kind named `name` ([`RecordKind::as_str`]'s inverse).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// A dense index (0..5) for per-kind tables.
     pub(crate) fn index(self) -> usize {
         match self {

@@ -33,6 +33,7 @@ test("the README's production wrangler.toml passes wrangler deploy --dry-run", {
     assert.match(out, /--dry-run: exiting now/);
     assert.match(out, /env\.SPLIT_DATA \(0123456789abcdef0123456789abcdef\)\s+KV Namespace/);
     assert.match(out, /env\.SPLIT_EDGE_REVALIDATE_SECONDS/);
+    assert.match(out, /env\.SPLIT_DELIVERY \(split-edge-delivery\)\s+Queue/, 'the delivery queue is bound');
     assert.doesNotMatch(out, /SPLIT_EVALUATOR_API_KEY/, 'the SDK key is a secret, not a var');
     const upload = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(out);
     assert.ok(upload, out);

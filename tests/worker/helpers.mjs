@@ -8,12 +8,12 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const buildDir = join(root, 'worker', 'build');
 export const ADMIN = 'admin-secret';
 
-/** Starts the Worker with these vars (strings); `options` adds Miniflare options (e.g. `port`). */
-export async function start(bindings = {}, kvPersist = false, options = {}) {
+/** The Miniflare options of one built Worker with these vars (strings), plus `options`. */
+export function workerOptions(bindings = {}, options = {}) {
   if (!existsSync(join(buildDir, 'entry.mjs'))) {
     throw new Error('worker/build is missing: run `node worker/scripts/build.mjs` first');
   }
-  const mf = new Miniflare({
+  return {
     scriptPath: join(buildDir, 'entry.mjs'),
     modules: true,
     modulesRules: [
@@ -22,11 +22,14 @@ export async function start(bindings = {}, kvPersist = false, options = {}) {
     ],
     compatibilityDate: '2026-04-01',
     kvNamespaces: ['SPLIT_DATA'],
-    kvPersist,
     bindings: { SPLIT_EDGE_ADMIN_TOKEN: ADMIN, ...bindings },
-    cf: false,
     ...options,
-  });
+  };
+}
+
+/** Starts the Worker with these vars (strings); `options` adds Miniflare options (e.g. `port`). */
+export async function start(bindings = {}, kvPersist = false, options = {}) {
+  const mf = new Miniflare({ ...workerOptions(bindings), kvPersist, cf: false, ...options });
   await mf.ready;
   return mf;
 }

@@ -1,4 +1,4 @@
-// The Worker's entry module: hands fetch and cron events to the Rust code (glue from
+// The Worker's entry module: hands fetch, cron and queue events to the Rust code (glue from
 // wasm-bindgen --target module, built by worker/scripts/build.mjs into worker/build/).
 //
 // Client, manager and admin GET requests take the hot path first: their method, URL, `Authorization`
@@ -51,5 +51,8 @@ export default {
   },
   scheduled(event, env, ctx) {
     return wasm.scheduled(event, env, ctx);
+  },
+  queue(batch, env, ctx) {
+    return wasm.queue(batch, env, ctx);
   },
 };

@@ -283,7 +283,14 @@ pub fn obfuscate(token: &str) -> String {
 /// split-evaluator keys them; each carries split-evaluator's figures (`splitCount`,
 /// `segmentCount`, `ready`, `impressionsMode`) and split-edge's beside them (its `id`, versions,
 /// change numbers, sync and recorder state). Tokens that obfuscate alike get ` (2)`, ` (3)`, …
-pub fn stats<'a>(uptime_ms: u64, envs: impl IntoIterator<Item = (&'a str, &'a EnvStats)>) -> Value {
+/// `delivery` says how impressions and events leave the isolate (queue or in-isolate posts):
+/// each entry carries it as `delivery` (the isolate's figures, over all its environments), so that
+/// the top level keeps split-evaluator's members.
+pub fn stats<'a>(
+    uptime_ms: u64,
+    envs: impl IntoIterator<Item = (&'a str, &'a EnvStats)>,
+    delivery: &crate::delivery::DeliveryStats,
+) -> Value {
     let mut environments = serde_json::Map::new();
     for (token, env) in envs {
         // Tokens of one length ending alike obfuscate alike; split-evaluator would show one of
@@ -295,7 +302,11 @@ pub fn stats<'a>(uptime_ms: u64, envs: impl IntoIterator<Item = (&'a str, &'a En
             n = n.saturating_add(1);
             key = format!("{base} ({n})");
         }
-        environments.insert(key, env_stats(env));
+        let mut entry = env_stats(env);
+        if let Some(m) = entry.as_object_mut() {
+            m.insert("delivery".to_owned(), json!(delivery));
+        }
+        environments.insert(key, entry);
     }
     json!({
         "uptime": uptime(uptime_ms),
@@ -405,21 +416,25 @@ mod tests {
         assert_eq!(uptime(90_061_000), "1d 1h 1m 1s");
         assert_ne!(version_id(1, "a", 0), version_id(1, "a", 1));
         let e = EnvStats { id: "e".into(), manifest: Some(plan.manifest), ..Default::default() };
-        let s = stats(1000, [("secret-token", &e)]);
+        let s = stats(1000, [("secret-token", &e)], &crate::delivery::DeliveryStats::new(false));
         assert_eq!(s["environments"]["########oken"]["flagsChangeNumber"], 5);
         assert_eq!(s["environments"]["########oken"]["id"], "e");
         let f = EnvStats { id: "f".into(), ..Default::default() };
-        let s = stats(0, [("a-token", &e), ("b-token", &f), ("c-token", &f)]);
+        let s =
+            stats(0, [("a-token", &e), ("b-token", &f), ("c-token", &f)], &crate::delivery::DeliveryStats::new(true));
         let keys: Vec<_> = s["environments"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
         assert_eq!(keys, ["###oken", "###oken (2)", "###oken (3)"]);
+        assert_eq!(s["environments"]["###oken (3)"]["delivery"]["mode"], "queue");
+        assert_eq!(s["environments"]["###oken"]["delivery"]["consumer"]["acked"], 0);
         let e = EnvStats {
             id: "e".into(),
             recorder: Some(RecorderStats::default()),
             sync: Some(SyncStatus::default()),
             ..Default::default()
         };
-        let s = stats(0, [("abc", &e)]);
+        let s = stats(0, [("abc", &e)], &crate::delivery::DeliveryStats::new(false));
         assert_eq!(s["environments"]["abc"]["recorder"]["events"]["sent"], 0);
+        assert_eq!(s["environments"]["abc"]["delivery"], serde_json::json!({"mode": "in-isolate"}));
         assert!(s["environments"]["abc"]["sync"]["lastError"].is_null());
         assert_eq!(healthcheck(true, Some("x")).status, 200);
         let h = healthcheck(false, Some("status 401"));

@@ -79,6 +79,12 @@ pub struct Settings {
     pub gc_grace_ms: u64,
     /// Split's URLs, impressions and events settings, fallbacks, pull mode.
     pub sdk: SdkSettings,
+    /// How long, in milliseconds, an isolate collects records before sending them to the
+    /// delivery queue (`SPLIT_EDGE_HANDOFF_WINDOW_MS`).
+    pub handoff_window_ms: u64,
+    /// Whether impressions and events go through the delivery queue (its binding exists; set
+    /// by the glue, which sees the bindings).
+    pub queue_delivery: bool,
 }
 
 /// Why the configuration is unusable.
@@ -116,6 +122,8 @@ pub enum ConfigError {
     },
     /// An SDK setting (URLs, global config, rates, listener) is invalid.
     Sdk(SdkConfigError),
+    /// `SPLIT_EDGE_HANDOFF_WINDOW_MS` is out of range (the message says which range).
+    HandoffWindow(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -143,6 +151,7 @@ impl fmt::Display for ConfigError {
                 write!(f, "{var} must be a whole number of seconds (0 or more), not {value:?}")
             }
             ConfigError::Sdk(e) => write!(f, "{e}"),
+            ConfigError::HandoffWindow(m) => f.write_str(m),
         }
     }
 }
@@ -168,6 +177,9 @@ impl Settings {
         };
         let revalidate_ms = seconds(VAR_REVALIDATE_SECONDS, DEFAULT_REVALIDATE_SECONDS)?;
         let gc_grace_ms = seconds(VAR_GC_GRACE_SECONDS, DEFAULT_GC_GRACE_SECONDS)?;
+        let handoff_window_ms =
+            crate::delivery::handoff_window_ms(var(crate::delivery::VAR_HANDOFF_WINDOW_MS).as_deref())
+                .map_err(ConfigError::HandoffWindow)?;
         let environments = var(VAR_ENVIRONMENTS).filter(|v| !v.trim().is_empty());
         let sdk = SdkSettings::from_vars(&var, environments.is_some()).map_err(ConfigError::Sdk)?;
         let auth = match environments {
@@ -183,7 +195,7 @@ impl Settings {
                 }
             }
         };
-        Ok(Settings { auth, admin_token, revalidate_ms, gc_grace_ms, sdk })
+        Ok(Settings { auth, admin_token, revalidate_ms, gc_grace_ms, sdk, handoff_window_ms, queue_delivery: false })
     }
 
     /// Every configured environment with the token that selects it; without a token configured,

@@ -9,15 +9,17 @@ use split_edge::http::{HttpOutcome, HttpRequest, Method};
 use split_edge::recorder::DeliveryResult;
 use split_edge::sdk::{Progress, SplitEdge};
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{
-    event, kv::KvStore, Context, Date, Env, Fetch, Headers, Request, Response, ScheduleContext, ScheduledEvent,
+    event, kv::KvStore, Context, Date, Delay, Env, Fetch, Headers, MessageBatch, MessageExt, Queue, Request, Response,
+    ScheduleContext, ScheduledEvent,
 };
 
 use crate::admin::{self, EnvStats};
 use crate::api::{self, Reply};
 use crate::auth;
 use crate::config::{EnvConfig, Settings};
+use crate::delivery::{self, DeliveryStats, Envelope, PostSettings, Verdict};
 use crate::layout::{self, KvWrite, Manifest};
 use crate::params::ApiRequest;
 use crate::pull::{PullCapture, SyncRecord};
@@ -56,6 +58,12 @@ struct Isolate {
     /// The settings, read from the Worker's variables by the first request or cron run (they
     /// cannot change within an isolate: a new deployment or configuration starts new isolates).
     settings: Option<Rc<Result<Settings, String>>>,
+    /// The delivery queue's producer binding (queue mode), read with the settings.
+    queue: Option<Queue>,
+    /// A send of the records collected in handoff mode is scheduled (in some `waitUntil`).
+    handoff_scheduled: bool,
+    /// How impressions and events leave this isolate, with both sides' figures.
+    delivery: DeliveryStats,
 }
 
 thread_local! {
@@ -64,6 +72,9 @@ thread_local! {
         envs: HashMap::new(),
         pushes: 0,
         settings: None,
+        queue: None,
+        handoff_scheduled: false,
+        delivery: DeliveryStats::new(false),
     });
     /// What [`fast_fetch`]'s last answer carried besides its body, read by the entry module.
     static FAST_META: Cell<FastMeta> = const { Cell::new(FastMeta { status: 0, json: false, due: false, change_number: None }) };
@@ -78,9 +89,17 @@ fn settings(env: &Env) -> Rc<Result<Settings, String>> {
     if let Some(s) = ISOLATE.with(|i| i.borrow().settings.clone()) {
         return s;
     }
-    let read = Settings::from_vars(|name| env.var(name).ok().map(|v| v.to_string())).map_err(|e| e.to_string());
+    let queue = env.queue(delivery::QUEUE_BINDING).ok();
+    let read = Settings::from_vars(|name| env.var(name).ok().map(|v| v.to_string()))
+        .map(|s| Settings { queue_delivery: queue.is_some(), ..s })
+        .map_err(|e| e.to_string());
     let read = Rc::new(read);
-    ISOLATE.with(|i| i.borrow_mut().settings = Some(read.clone()));
+    ISOLATE.with(|i| {
+        let mut i = i.borrow_mut();
+        i.settings = Some(read.clone());
+        i.delivery = DeliveryStats::new(queue.is_some());
+        i.queue = queue;
+    });
     read
 }
 
@@ -107,16 +126,20 @@ fn new_state(
 ) -> Option<EnvState> {
     let config = settings.sdk.edge_config(&env.api_key, env.filter.clone());
     match SplitEdge::with_snapshot(config, snapshot) {
-        Ok(edge) => Some(EnvState {
-            edge,
-            manifest,
-            checked_ms: now,
-            last_error: None,
-            store_error: None,
-            sync_record: None,
-            resync: false,
-            unloaded: std::collections::BTreeSet::new(),
-        }),
+        Ok(mut edge) => {
+            // Queue mode: the queue's consumer de-duplicates, counts and posts.
+            edge.set_handoff(settings.queue_delivery);
+            Some(EnvState {
+                edge,
+                manifest,
+                checked_ms: now,
+                last_error: None,
+                store_error: None,
+                sync_record: None,
+                resync: false,
+                unloaded: std::collections::BTreeSet::new(),
+            })
+        }
         Err(e) => {
             worker::console_error!("environment {}: {e}", env.id);
             None
@@ -489,6 +512,7 @@ pub fn fast_fetch(
                 let reply = admin_reply.unwrap_or_else(|| answer(s, now, &request));
                 (reply, s.edge.snapshot().flags_change_number(), posts_due(s, now))
             })?;
+            let due = due || claim_handoff();
             FAST_META.with(|m| {
                 m.set(FastMeta {
                     status: reply.status,
@@ -522,18 +546,211 @@ pub fn fast_change_number() -> Option<f64> {
     FAST_META.with(Cell::get).change_number.map(|n| n as f64)
 }
 
-/// Sends the posts that are due in every environment this isolate holds (after a fast answer
-/// found some due; the entry module hands the promise to `waitUntil`).
+/// Sends the posts that are due in every environment this isolate holds, or in queue mode the
+/// records of the handoff window a fast answer claimed ([`claim_handoff`]); the entry module
+/// hands the promise to `waitUntil`.
 #[wasm_bindgen]
 pub async fn deliver_pending() {
     let Some(settings) = ISOLATE.with(|i| i.borrow().settings.clone()) else { return };
     let Ok(settings) = settings.as_ref() else { return };
+    if settings.queue_delivery {
+        hand_off_after(settings.handoff_window_ms).await;
+        return;
+    }
     for env in settings.environments() {
         for request in due_requests(env) {
             let sends = settings.sdk.sends(&env.api_key, &request.url);
             deliver(&env.id, request, sends).await;
         }
     }
+}
+
+/// Queue mode: claims the isolate's next handoff send. `true` when records wait and no send is
+/// scheduled yet (the caller then schedules [`hand_off_after`] in `waitUntil`), so that a busy
+/// isolate sends one message batch per window, not one per request.
+fn claim_handoff() -> bool {
+    ISOLATE.with(|i| {
+        let mut i = i.borrow_mut();
+        if i.handoff_scheduled || i.queue.is_none() || !i.envs.values().any(|s| s.edge.has_handoff()) {
+            return false;
+        }
+        i.handoff_scheduled = true;
+        true
+    })
+}
+
+/// Waits for the window, then sends what every environment collected ([`send_handoffs`]).
+async fn hand_off_after(window_ms: u64) {
+    if window_ms > 0 {
+        Delay::from(std::time::Duration::from_millis(window_ms)).await;
+    }
+    send_handoffs().await;
+}
+
+/// Takes the records every environment collected in handoff mode and sends them to the
+/// delivery queue; the records of messages the queue refused are kept for the next send
+/// (within the recorder's bound; past it they are counted as dropped).
+async fn send_handoffs() {
+    let (queue, taken) = ISOLATE.with(|i| {
+        let mut i = i.borrow_mut();
+        i.handoff_scheduled = false;
+        let taken: Vec<(String, split_edge::recorder::handoff::Handoff)> = i
+            .envs
+            .iter_mut()
+            .filter(|(_, s)| s.edge.has_handoff())
+            .map(|(id, s)| (id.clone(), s.edge.take_handoff()))
+            .collect();
+        (i.queue.clone(), taken)
+    });
+    let Some(queue) = queue else { return };
+    for (env_id, records) in taken {
+        let total = records.len() as u64;
+        let mut back = split_edge::recorder::handoff::Handoff::default();
+        let (mut sent_messages, mut failures) = (0u64, 0u64);
+        for batch in delivery::send_batches(delivery::records_messages(&env_id, &records)) {
+            match send_messages(&queue, &batch).await {
+                Ok(()) => sent_messages = sent_messages.saturating_add(batch.len() as u64),
+                Err(e) => {
+                    worker::console_warn!("environment {env_id}: sending to the delivery queue failed: {e}");
+                    failures = failures.saturating_add(1);
+                    for message in &batch {
+                        if let Ok(Envelope::Records { records, .. }) = delivery::decode(Some(message)) {
+                            back.impressions.extend(records.impressions);
+                            back.events.extend(records.events);
+                        }
+                    }
+                }
+            }
+        }
+        let kept = back.len() as u64;
+        if kept > 0 {
+            with_env(&env_id, |s| s.edge.keep_handoff(back));
+        }
+        ISOLATE.with(|i| {
+            if let Some(p) = i.borrow_mut().delivery.producer.as_mut() {
+                p.messages = p.messages.saturating_add(sent_messages);
+                p.records = p.records.saturating_add(total.saturating_sub(kept));
+                p.send_failures = p.send_failures.saturating_add(failures);
+            }
+        });
+    }
+}
+
+/// Sends text messages to the queue in one `sendBatch` (called directly: workers-rs's
+/// `send_raw_batch` serializes its options through serde-wasm-bindgen, 80 KB of wasm).
+async fn send_messages(queue: &Queue, messages: &[String]) -> worker::Result<()> {
+    let batch = js_sys::Array::new();
+    for message in messages {
+        let entry = js_sys::Object::new();
+        js_sys::Reflect::set(&entry, &"body".into(), &JsValue::from_str(message))?;
+        js_sys::Reflect::set(&entry, &"contentType".into(), &"text".into())?;
+        batch.push(&entry);
+    }
+    let send: js_sys::Function = js_sys::Reflect::get(queue.as_ref(), &"sendBatch".into())?.dyn_into()?;
+    let promise: js_sys::Promise = send.call1(queue.as_ref(), &batch)?.dyn_into()?;
+    wasm_bindgen_futures::JsFuture::from(promise).await?;
+    Ok(())
+}
+
+/// The queue consumer: merges a batch's messages per environment into a fresh recorder, posts
+/// what it builds, and acknowledges, retries or re-queues each environment's messages as
+/// [`Verdict`] says. Never fails (a failing handler would retry the whole batch).
+#[event(queue)]
+async fn queue(batch: MessageBatch<JsValue>, env: Env, _ctx: Context) -> worker::Result<()> {
+    let settings = settings(&env);
+    match settings.as_ref() {
+        Ok(settings) => consume(&batch, settings).await,
+        Err(e) => {
+            worker::console_error!("the delivery queue waits until the configuration is fixed: {e}");
+            batch.retry_all();
+        }
+    }
+    Ok(())
+}
+
+async fn consume(batch: &MessageBatch<JsValue>, settings: &Settings) {
+    let messages: Vec<worker::RawMessage> = batch.raw_iter().collect();
+    let bodies: Vec<Option<String>> = messages.iter().map(|m| m.body().as_string()).collect();
+    let environments = settings.environments();
+    let find = |id: &str| environments.iter().copied().find(|e| e.id == id);
+    let plan = delivery::Batch::new(
+        bodies.iter().map(Option::as_deref),
+        |id| {
+            find(id).map(|e| PostSettings {
+                recorder: settings.sdk.recorder.clone(),
+                urls: settings.sdk.urls.clone(),
+                identity: settings.sdk.identity(&e.api_key),
+            })
+        },
+        now_ms(),
+    );
+    // The failed posts of a partly delivered group go back through the producer binding.
+    let queue = ISOLATE.with(|i| i.borrow().queue.clone());
+    consumer_stats(|c| {
+        c.batches = c.batches.saturating_add(1);
+        c.malformed = c.malformed.saturating_add(plan.malformed.len() as u64);
+        c.unknown_environment = plan.unknown.iter().fold(c.unknown_environment, |n, (_, r)| n.saturating_add(*r));
+    });
+    for (position, error) in &plan.malformed {
+        worker::console_warn!("delivery queue: message {position} of the batch: {error}");
+        if let Some(m) = messages.get(*position) {
+            m.retry();
+        }
+    }
+    for (position, _) in &plan.unknown {
+        if let Some(m) = messages.get(*position) {
+            m.ack();
+        }
+    }
+    for (env_id, mut group) in plan.groups {
+        let Some(env) = find(&env_id) else { continue };
+        for request in group.recorder.flush(now_ms()) {
+            let sends = settings.sdk.sends(&env.api_key, &request.url);
+            let outcome = if sends { send(&request).await } else { HttpOutcome::response(NOT_SENT.0, NOT_SENT.1) };
+            let report = group.recorder.on_outcome(request.id, outcome, now_ms());
+            if sends && !matches!(report.result, DeliveryResult::Delivered) {
+                let kind = report.kind.map_or("unknown", |k| k.as_str());
+                worker::console_warn!("environment {env_id}: {kind} post {}: {:?}", request.url, report.result);
+            }
+            group.report(&report);
+        }
+        let settled = match group.verdict(&env_id) {
+            Verdict::Ack => Some(0),
+            Verdict::Retry => None,
+            Verdict::Requeue(posts) => {
+                let (mut sent, count) = (queue.is_some(), posts.len());
+                for chunk in delivery::send_batches(posts) {
+                    let Some(queue) = queue.as_ref() else { break };
+                    if let Err(e) = send_messages(queue, &chunk).await {
+                        worker::console_warn!("environment {env_id}: re-queuing failed posts failed: {e}");
+                        sent = false;
+                        break;
+                    }
+                }
+                sent.then_some(count)
+            }
+        };
+        let group_messages = group.messages.iter().filter_map(|p| messages.get(*p));
+        match settled {
+            Some(requeued) => {
+                group_messages.for_each(MessageExt::ack);
+                consumer_stats(|c| c.settle(&group, requeued));
+            }
+            None => {
+                group_messages.for_each(MessageExt::retry);
+                consumer_stats(|c| c.retried = c.retried.saturating_add(group.messages.len() as u64));
+            }
+        }
+    }
+}
+
+/// Updates the isolate's consumer figures (several batches may be consumed at once).
+fn consumer_stats(f: impl FnOnce(&mut delivery::ConsumerStats)) {
+    ISOLATE.with(|i| {
+        if let Some(c) = i.borrow_mut().delivery.consumer.as_mut() {
+            f(c);
+        }
+    });
 }
 
 /// The unloaded segments that answering `request` can read: those of the flags it names
@@ -648,6 +865,9 @@ async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     }
     let cn = with_env(&env_config.id, |s| s.edge.snapshot().flags_change_number());
     deliver_due(&ctx, settings, &env_config);
+    if claim_handoff() {
+        ctx.wait_until(hand_off_after(settings.handoff_window_ms));
+    }
     respond(reply, cn)
 }
 
@@ -755,7 +975,8 @@ async fn admin_route(
                 all.push((token, env_stats(kv, settings, other).await));
             }
             let uptime = now_ms().saturating_sub(started);
-            Reply::json(200, &admin::stats(uptime, all.iter().map(|(t, s)| (*t, s))))
+            let delivery = ISOLATE.with(|i| i.borrow().delivery.clone());
+            Reply::json(200, &admin::stats(uptime, all.iter().map(|(t, s)| (*t, s)), &delivery))
         }
         (true, admin::SNAPSHOT_PATH) => match ensure_all_segments(kv, env).await {
             Ok(()) => snapshot(kv, env).await,
@@ -914,6 +1135,9 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         }
         flush(settings, env_config).await;
         collect_garbage(&kv, env_config, settings.gc_grace_ms).await;
+    }
+    if settings.queue_delivery {
+        send_handoffs().await;
     }
 }
 

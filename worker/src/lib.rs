@@ -31,6 +31,7 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod delivery;
 pub mod docs;
 pub mod layout;
 pub mod params;

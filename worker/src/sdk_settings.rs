@@ -332,15 +332,21 @@ impl SdkSettings {
 
     /// The core's configuration of one environment (its SDK key and flag filter).
     pub fn edge_config(&self, key: &SdkKey, filter: split_edge::sync::FlagFilter) -> SplitEdgeConfig {
-        let mut identity = Identity::new(key.0.clone());
-        identity.sdk_version = SDK_VERSION.to_owned();
         let mut config = SplitEdgeConfig::new(key.0.clone());
-        config.identity = identity;
+        config.identity = self.identity(key);
         config.urls = self.urls.clone();
         config.recorder = self.recorder.clone();
         config.client.fallback = self.fallback.clone();
         config.filter = filter;
         config
+    }
+
+    /// Who the Worker's posts for an environment with this key come from (the SDK key and the
+    /// Worker's SDK version).
+    pub fn identity(&self, key: &SdkKey) -> Identity {
+        let mut identity = Identity::new(key.0.clone());
+        identity.sdk_version = SDK_VERSION.to_owned();
+        identity
     }
 
     /// Whether a post of the recorder to `url` is sent for an environment with this key: posts
