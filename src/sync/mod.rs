@@ -43,6 +43,8 @@
 mod error;
 mod filter;
 mod status;
+#[cfg(feature = "streaming")]
+pub mod streaming;
 mod synchronizer;
 mod urls;
 
