@@ -8,6 +8,9 @@
 // request of an isolate), and the full path answers.
 import * as wasm from './index.js';
 
+// The streaming Durable Object's class (wrangler.toml: SPLIT_STREAMING → SplitStream).
+export { SplitStream } from './index.js';
+
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
 

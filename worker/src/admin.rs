@@ -234,6 +234,9 @@ pub struct EnvStats {
     pub sync_record: Option<SyncRecord>,
     /// Why the last synchronized data could not be stored in KV, if it could not.
     pub store_error: Option<String>,
+    /// The streaming Durable Object's answer (version, whether streaming serves, phase,
+    /// figures), when the environment streams.
+    pub streaming: Option<Value>,
 }
 
 /// `/admin/healthcheck`: 200 when data is loaded; else 500, saying why when the last
@@ -347,6 +350,7 @@ fn env_stats(env: &EnvStats) -> Value {
             })
         }),
         "recorder": env.recorder,
+        "streaming": env.streaming,
     })
 }
 

@@ -85,6 +85,11 @@ pub struct Settings {
     /// Whether impressions and events go through the delivery queue (its binding exists; set
     /// by the glue, which sees the bindings).
     pub queue_delivery: bool,
+    /// Whether the streaming Durable Object is bound (set by the glue).
+    pub streaming_bound: bool,
+    /// How often, in milliseconds, an isolate asks it for the data's version
+    /// (`SPLIT_EDGE_STREAM_CHECK_MS`).
+    pub stream_check_ms: u64,
 }
 
 /// Why the configuration is unusable.
@@ -122,8 +127,9 @@ pub enum ConfigError {
     },
     /// An SDK setting (URLs, global config, rates, listener) is invalid.
     Sdk(SdkConfigError),
-    /// `SPLIT_EDGE_HANDOFF_WINDOW_MS` is out of range (the message says which range).
-    HandoffWindow(String),
+    /// `SPLIT_EDGE_HANDOFF_WINDOW_MS` or `SPLIT_EDGE_STREAM_CHECK_MS` is out of range (the
+    /// message says which range).
+    Range(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -151,7 +157,7 @@ impl fmt::Display for ConfigError {
                 write!(f, "{var} must be a whole number of seconds (0 or more), not {value:?}")
             }
             ConfigError::Sdk(e) => write!(f, "{e}"),
-            ConfigError::HandoffWindow(m) => f.write_str(m),
+            ConfigError::Range(m) => f.write_str(m),
         }
     }
 }
@@ -179,7 +185,9 @@ impl Settings {
         let gc_grace_ms = seconds(VAR_GC_GRACE_SECONDS, DEFAULT_GC_GRACE_SECONDS)?;
         let handoff_window_ms =
             crate::delivery::handoff_window_ms(var(crate::delivery::VAR_HANDOFF_WINDOW_MS).as_deref())
-                .map_err(ConfigError::HandoffWindow)?;
+                .map_err(ConfigError::Range)?;
+        let stream_check_ms = crate::stream::stream_check_ms(var(crate::stream::VAR_STREAM_CHECK_MS).as_deref())
+            .map_err(ConfigError::Range)?;
         let environments = var(VAR_ENVIRONMENTS).filter(|v| !v.trim().is_empty());
         let sdk = SdkSettings::from_vars(&var, environments.is_some()).map_err(ConfigError::Sdk)?;
         let auth = match environments {
@@ -195,7 +203,17 @@ impl Settings {
                 }
             }
         };
-        Ok(Settings { auth, admin_token, revalidate_ms, gc_grace_ms, sdk, handoff_window_ms, queue_delivery: false })
+        Ok(Settings {
+            auth,
+            admin_token,
+            revalidate_ms,
+            gc_grace_ms,
+            sdk,
+            handoff_window_ms,
+            queue_delivery: false,
+            streaming_bound: false,
+            stream_check_ms,
+        })
     }
 
     /// Every configured environment with the token that selects it; without a token configured,
@@ -206,6 +224,21 @@ impl Settings {
             AuthMode::Open(env) => vec![("DEFAULT_AUTH_TOKEN", env)],
             AuthMode::Single { token, env } => vec![(token.as_str(), env)],
             AuthMode::Multi(list) => list.iter().map(|(t, e)| (t.as_str(), e)).collect(),
+        }
+    }
+
+    /// Whether `env` streams: pull mode, streaming on, and the Durable Object bound.
+    pub fn streams(&self, env: &EnvConfig) -> bool {
+        self.streaming_bound && self.sdk.streaming && self.sdk.pulls(&env.api_key)
+    }
+
+    /// How long an isolate serves `env`'s data before checking for a newer version: the
+    /// streaming version check's interval when it streams, else the revalidation interval.
+    pub fn check_ms(&self, env: &EnvConfig) -> u64 {
+        if self.streams(env) {
+            self.stream_check_ms.min(self.revalidate_ms)
+        } else {
+            self.revalidate_ms
         }
     }
 

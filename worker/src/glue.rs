@@ -26,6 +26,8 @@ use crate::pull::{PullCapture, SyncRecord};
 use crate::sdk_settings::NOT_SENT;
 use crate::state::FlagData;
 
+mod durable;
+
 /// The KV namespace binding.
 const KV_BINDING: &str = "SPLIT_DATA";
 /// The response header carrying the flags' change number.
@@ -48,6 +50,8 @@ struct EnvState {
     /// Segments the manifest names that the snapshot does not hold yet: read from KV the first
     /// time a request can reach them ([`ensure_segments`]), the rest after that request.
     unloaded: std::collections::BTreeSet<String>,
+    /// When the manifest was last read from KV.
+    manifest_read_ms: u64,
 }
 
 /// What the isolate keeps between requests.
@@ -62,6 +66,8 @@ struct Isolate {
     queue: Option<Queue>,
     /// A send of the records collected in handoff mode is scheduled (in some `waitUntil`).
     handoff_scheduled: bool,
+    /// The streaming Durable Object's namespace, read with the settings.
+    streaming: Option<worker::ObjectNamespace>,
     /// How impressions and events leave this isolate, with both sides' figures.
     delivery: DeliveryStats,
 }
@@ -74,6 +80,7 @@ thread_local! {
         settings: None,
         queue: None,
         handoff_scheduled: false,
+        streaming: None,
         delivery: DeliveryStats::new(false),
     });
     /// What [`fast_fetch`]'s last answer carried besides its body, read by the entry module.
@@ -90,8 +97,9 @@ fn settings(env: &Env) -> Rc<Result<Settings, String>> {
         return s;
     }
     let queue = env.queue(delivery::QUEUE_BINDING).ok();
+    let streaming = env.durable_object(crate::stream::DO_BINDING).ok();
     let read = Settings::from_vars(|name| env.var(name).ok().map(|v| v.to_string()))
-        .map(|s| Settings { queue_delivery: queue.is_some(), ..s })
+        .map(|s| Settings { queue_delivery: queue.is_some(), streaming_bound: streaming.is_some(), ..s })
         .map_err(|e| e.to_string());
     let read = Rc::new(read);
     ISOLATE.with(|i| {
@@ -99,6 +107,7 @@ fn settings(env: &Env) -> Rc<Result<Settings, String>> {
         i.settings = Some(read.clone());
         i.delivery = DeliveryStats::new(queue.is_some());
         i.queue = queue;
+        i.streaming = streaming;
     });
     read
 }
@@ -138,6 +147,7 @@ fn new_state(
                 sync_record: None,
                 resync: false,
                 unloaded: std::collections::BTreeSet::new(),
+                manifest_read_ms: now,
             })
         }
         Err(e) => {
@@ -154,7 +164,19 @@ fn new_state(
 /// ([`ensure_segments`]). Every KV read happens before the isolate's state is touched, so
 /// concurrent requests keep being answered from the previous data meanwhile.
 async fn refresh(kv: &KvStore, settings: &Settings, env: &EnvConfig, force: bool) -> Result<(), String> {
-    let revalidate_ms = settings.revalidate_ms;
+    refresh_with(kv, settings, env, force, true).await
+}
+
+/// [`refresh`]; `ask_stream`: when the environment streams, ask its Durable Object for the
+/// version first (the object itself does not ask itself).
+async fn refresh_with(
+    kv: &KvStore,
+    settings: &Settings,
+    env: &EnvConfig,
+    force: bool,
+    ask_stream: bool,
+) -> Result<(), String> {
+    let revalidate_ms = settings.check_ms(env);
     let now = now_ms();
     let (due, current, resync) = ISOLATE.with(|i| {
         let i = i.borrow();
@@ -169,6 +191,19 @@ async fn refresh(kv: &KvStore, settings: &Settings, env: &EnvConfig, force: bool
     });
     if !due {
         return Ok(());
+    }
+    if ask_stream && !force && !resync && settings.streams(env) && streamed_version_is(env, current.as_deref()).await {
+        // The streaming Durable Object serves the version held: no KV read. (Its version
+        // follows KV within the revalidation interval, so KV is still read that often.)
+        let read = ISOLATE.with(|i| i.borrow().envs.get(&env.id).map(|s| s.manifest_read_ms));
+        if read.is_some_and(|read| now.saturating_sub(read) < settings.revalidate_ms) {
+            ISOLATE.with(|i| {
+                if let Some(s) = i.borrow_mut().envs.get_mut(&env.id) {
+                    s.checked_ms = now;
+                }
+            });
+            return Ok(());
+        }
     }
     let text = match kv.get(&layout::manifest_key(&env.id)).text().await {
         Ok(t) => t,
@@ -188,6 +223,11 @@ async fn refresh(kv: &KvStore, settings: &Settings, env: &EnvConfig, force: bool
     };
     let version = manifest.as_ref().map(|m| m.version.clone());
     let exists = ISOLATE.with(|i| i.borrow().envs.contains_key(&env.id));
+    ISOLATE.with(|i| {
+        if let Some(s) = i.borrow_mut().envs.get_mut(&env.id) {
+            s.manifest_read_ms = now;
+        }
+    });
     if exists && version == current && !resync {
         ISOLATE.with(|i| {
             if let Some(s) = i.borrow_mut().envs.get_mut(&env.id) {
@@ -216,6 +256,15 @@ async fn refresh(kv: &KvStore, settings: &Settings, env: &EnvConfig, force: bool
     };
     install(settings, env, rules.unwrap_or_default(), Some(m), now);
     Ok(())
+}
+
+/// Whether the environment's streaming Durable Object serves `held` (`false` when it cannot be
+/// asked or serves another version).
+async fn streamed_version_is(env: &EnvConfig, held: Option<&str>) -> bool {
+    let Some(namespace) = ISOLATE.with(|i| i.borrow().streaming.clone()) else { return false };
+    let Some(status) = durable::status(&namespace, &env.id).await else { return false };
+    let version = status.get("version").and_then(|v| v.as_str());
+    version.is_some() && version == held
 }
 
 /// Loads a manifest's rules: their binary form when it decodes, else compiled from the flag data
@@ -492,8 +541,8 @@ pub fn fast_fetch(
             // `Date.now()` of the entry module: a whole, non-negative number of milliseconds.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let now = now_ms as u64;
-            let fresh =
-                with_env(&env_config.id, |s| !s.resync && now.saturating_sub(s.checked_ms) < settings.revalidate_ms);
+            let check_ms = settings.check_ms(env_config);
+            let fresh = with_env(&env_config.id, |s| !s.resync && now.saturating_sub(s.checked_ms) < check_ms);
             if fresh != Some(true) {
                 return None;
             }
@@ -1000,6 +1049,11 @@ async fn admin_route(
 async fn env_stats(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> EnvStats {
     let pull = settings.sdk.pulls(&env.api_key);
     let sync_record = if pull { stored_sync_record(kv, &env.id).await } else { None };
+    let namespace = ISOLATE.with(|i| i.borrow().streaming.clone()).filter(|_| settings.streams(env));
+    let streaming = match namespace {
+        Some(ns) => durable::status(&ns, &env.id).await,
+        None => None,
+    };
     with_env(&env.id, |s| EnvStats {
         id: env.id.clone(),
         split_count: s.edge.snapshot().flag_count(),
@@ -1014,6 +1068,7 @@ async fn env_stats(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> EnvSta
         sync: pull.then(|| s.edge.sync_status().clone()),
         sync_record,
         store_error: s.store_error.clone(),
+        streaming,
     })
     .unwrap_or_else(|| EnvStats { id: env.id.clone(), pull, ..Default::default() })
 }
@@ -1132,6 +1187,15 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         }
         if settings.sdk.pulls(&env_config.api_key) {
             pull(&kv, settings, env_config).await;
+        }
+        if settings.streams(env_config) {
+            // Starts the environment's streaming Durable Object when it is not running.
+            let namespace = ISOLATE.with(|i| i.borrow().streaming.clone());
+            if let Some(namespace) = namespace {
+                if durable::status(&namespace, &env_config.id).await.is_none() {
+                    worker::console_warn!("environment {}: the streaming Durable Object did not answer", env_config.id);
+                }
+            }
         }
         flush(settings, env_config).await;
         collect_garbage(&kv, env_config, settings.gc_grace_ms).await;

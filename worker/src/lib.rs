@@ -38,6 +38,7 @@ pub mod params;
 pub mod pull;
 pub mod sdk_settings;
 pub mod state;
+pub mod stream;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;

@@ -37,6 +37,15 @@ pub const VAR_IP_ADDRESSES_ENABLED: &str = "SPLIT_EVALUATOR_IP_ADDRESSES_ENABLED
 pub const VAR_LISTENER: &str = "SPLIT_EVALUATOR_IMPRESSION_LISTENER_ENDPOINT";
 /// `SPLIT_EDGE_SYNC`: `off` turns pull mode (the cron's synchronization with Split) off.
 pub const VAR_SYNC: &str = "SPLIT_EDGE_SYNC";
+/// `SPLIT_EVALUATOR_AUTH_SERVICE_URL`: Split's auth API (streaming tokens), default
+/// `https://auth.split.io/api`.
+pub const VAR_AUTH_URL: &str = "SPLIT_EVALUATOR_AUTH_SERVICE_URL";
+/// `SPLIT_EDGE_STREAMING_URL`: Split's streaming endpoint, default `https://streaming.split.io/sse`
+/// (split-evaluator has no variable for it).
+pub const VAR_STREAMING_URL: &str = "SPLIT_EDGE_STREAMING_URL";
+/// `SPLIT_EDGE_STREAMING`: `off` keeps pull mode on the cron alone, without the streaming
+/// Durable Object (default `on` when its binding exists).
+pub const VAR_STREAMING: &str = "SPLIT_EDGE_STREAMING";
 
 /// The `SplitSDKVersion` header the Worker sends (split-evaluator sends `evaluator-<version>`).
 pub const SDK_VERSION: &str = concat!("split-edge-worker-", env!("CARGO_PKG_VERSION"));
@@ -94,8 +103,13 @@ pub enum SdkConfigError {
         /// Its value.
         value: String,
     },
-    /// `SPLIT_EDGE_SYNC` is neither `on` nor `off`.
-    Sync(String),
+    /// An on/off variable (`SPLIT_EDGE_SYNC`, `SPLIT_EDGE_STREAMING`) is neither `on` nor `off`.
+    Switch {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
     /// The resulting recorder settings are rejected by the core.
     Recorder(String),
 }
@@ -111,7 +125,7 @@ impl fmt::Display for SdkConfigError {
             SdkConfigError::Url { var, value } => {
                 write!(f, "{var} must be an http:// or https:// URL, not {value:?}")
             }
-            SdkConfigError::Sync(v) => write!(f, "{VAR_SYNC} must be \"on\" or \"off\", not {v:?}"),
+            SdkConfigError::Switch { var, value } => write!(f, "{var} must be \"on\" or \"off\", not {value:?}"),
             SdkConfigError::Recorder(m) => write!(f, "impressions and events settings are invalid: {m}"),
         }
     }
@@ -130,6 +144,12 @@ pub struct SdkSettings {
     pub fallback: FallbackTreatments,
     /// Whether environments with a real SDK key synchronize on each cron run (`SPLIT_EDGE_SYNC`).
     pub sync: bool,
+    /// Split's auth API (`SPLIT_EVALUATOR_AUTH_SERVICE_URL`).
+    pub auth_url: String,
+    /// Split's streaming endpoint (`SPLIT_EDGE_STREAMING_URL`).
+    pub streaming_url: String,
+    /// Whether pull-mode environments stream (`SPLIT_EDGE_STREAMING`).
+    pub streaming: bool,
 }
 
 impl Default for SdkSettings {
@@ -139,7 +159,25 @@ impl Default for SdkSettings {
             recorder: RecorderConfig::default(),
             fallback: FallbackTreatments::none(),
             sync: true,
+            auth_url: DEFAULT_AUTH_URL.to_owned(),
+            streaming_url: DEFAULT_STREAMING_URL.to_owned(),
+            streaming: true,
         }
+    }
+}
+
+/// Split's auth API.
+pub const DEFAULT_AUTH_URL: &str = "https://auth.split.io/api";
+/// Split's streaming endpoint.
+pub const DEFAULT_STREAMING_URL: &str = "https://streaming.split.io/sse";
+
+/// An `on`/`off` variable (any case; unset or empty: `on`).
+fn switch_var(var: &'static str, value: Option<String>) -> Result<bool, SdkConfigError> {
+    match value.map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(true),
+        Some(v) if v.is_empty() || v == "on" => Ok(true),
+        Some(v) if v == "off" => Ok(false),
+        Some(v) => Err(SdkConfigError::Switch { var, value: v }),
     }
 }
 
@@ -320,12 +358,10 @@ impl SdkSettings {
             }
             out.recorder.listener = Some(ListenerConfig::new(url));
         }
-        out.sync = match var(VAR_SYNC).map(|v| v.trim().to_ascii_lowercase()) {
-            None => true,
-            Some(v) if v.is_empty() || v == "on" => true,
-            Some(v) if v == "off" => false,
-            Some(v) => return Err(SdkConfigError::Sync(v)),
-        };
+        out.sync = switch_var(VAR_SYNC, var(VAR_SYNC))?;
+        out.streaming = switch_var(VAR_STREAMING, var(VAR_STREAMING))?;
+        out.auth_url = url_var(VAR_AUTH_URL, var(VAR_AUTH_URL), DEFAULT_AUTH_URL)?;
+        out.streaming_url = url_var(VAR_STREAMING_URL, var(VAR_STREAMING_URL), DEFAULT_STREAMING_URL)?;
         out.recorder.validate().map_err(|e| SdkConfigError::Recorder(e.to_string()))?;
         Ok(out)
     }
@@ -355,6 +391,14 @@ impl SdkSettings {
     /// listener is always posted to.
     pub fn sends(&self, key: &SdkKey, url: &str) -> bool {
         key.is_real() || self.recorder.listener.as_ref().is_some_and(|l| l.url == url)
+    }
+
+    /// The streaming session's configuration of an environment with this key.
+    pub fn streaming_config(&self, key: &SdkKey) -> split_edge::sync::streaming::StreamingConfig {
+        let mut config = split_edge::sync::streaming::StreamingConfig::new(self.identity(key));
+        config.auth_url.clone_from(&self.auth_url);
+        config.streaming_url.clone_from(&self.streaming_url);
+        config
     }
 
     /// Whether an environment with this key synchronizes on cron runs.
@@ -403,8 +447,16 @@ mod tests {
             (VAR_EVENTS_URL, "http://127.0.0.1:9/api/"),
             (VAR_LISTENER, "http://127.0.0.1:9/listener"),
             (VAR_SYNC, "OFF"),
+            (VAR_STREAMING, "off"),
+            (VAR_AUTH_URL, "http://127.0.0.1:9/auth/"),
         ])
         .unwrap();
+        assert!(!s.streaming);
+        let streaming = s.streaming_config(&SdkKey("k".into()));
+        assert_eq!(
+            (streaming.auth_url.as_str(), streaming.streaming_url.as_str()),
+            ("http://127.0.0.1:9/auth", DEFAULT_STREAMING_URL)
+        );
         assert_eq!(s.recorder.impressions_mode, ImpressionsMode::Debug);
         assert_eq!(s.recorder.impressions_refresh_rate_ms, Some(30_000), "0 leaves the global config's value");
         assert_eq!(s.recorder.events_push_rate_ms, 5_000, "the variable wins");
@@ -418,7 +470,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_variable() {
-        let cases: [(&str, &str, &str); 10] = [
+        let cases: [(&str, &str, &str); 12] = [
             (VAR_EVENTS_QUEUE_SIZE, "", VAR_EVENTS_QUEUE_SIZE),
             (VAR_EVENTS_POST_RATE, "abc", VAR_EVENTS_POST_RATE),
             (VAR_IMPRESSIONS_POST_RATE, "-3", VAR_IMPRESSIONS_POST_RATE),
@@ -429,6 +481,8 @@ mod tests {
             (VAR_GLOBAL_CONFIG, r#"{"sync":{"splitFilters":[]}}"#, "sync.splitFilters"),
             (VAR_LISTENER, "ftp://x", VAR_LISTENER),
             (VAR_SYNC, "maybe", VAR_SYNC),
+            (VAR_STREAMING, "yes", VAR_STREAMING),
+            (VAR_AUTH_URL, "auth.split.io", VAR_AUTH_URL),
         ];
         for (var, value, named) in cases {
             let e = read(&[(var, value)]).unwrap_err().to_string();
