@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
-import { call, pushFolder, root, sleep, start, workerOptions } from './helpers.mjs';
+import { call, pushFolder, root, sleep, start, until, workerOptions } from './helpers.mjs';
 
 const KEY = 'sdk-key-for-tests';
 const QUEUE = 'split-edge-delivery';
@@ -88,16 +88,6 @@ const delivery = (s) => Object.values(s.environments)[0].delivery;
 async function stats(mf, name) {
   const w = await mf.getWorker(name);
   return (await w.fetch('http://localhost/admin/stats')).json();
-}
-
-async function until(what, check, ms = 20_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /** Asks for `flag` for keys `user-<from>` … and tracks an event for each. */

@@ -72,3 +72,14 @@ export function envStats(stats, id) {
   if (!entry) throw new Error(`no environment ${id} in /admin/stats: ${JSON.stringify(Object.keys(stats.environments))}`);
   return entry;
 }
+
+/** Calls `check` every `everyMs` until it returns something truthy (returned), or throws after `ms`. */
+export async function until(what, check, ms = 10_000, everyMs = 25) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}

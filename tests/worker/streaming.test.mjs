@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { deflateSync } from 'node:zlib';
 import { Miniflare } from 'miniflare';
-import { call, envStats, sleep, workerOptions } from './helpers.mjs';
+import { call, envStats, sleep, until, workerOptions } from './helpers.mjs';
 
 const KEY = 'sdk-key-streaming-abcd';
 const CHANNELS = ['NzM2_MTA1_splits', 'NzM2_MTA1_segments', 'control_pri', 'control_sec'];
@@ -103,16 +103,6 @@ async function fakeSplit() {
 let split;
 let mf;
 const figures = [];
-
-async function until(what, check, ms = 10_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 const treatment = async (key, name) => (await call(mf, `/client/get-treatment?key=${key}&split-name=${name}`)).json?.treatment;
 const streaming = async () => envStats((await call(mf, '/admin/stats')).json, 'default').streaming;
