@@ -177,6 +177,13 @@ pub struct DropCounts {
 }
 
 impl DropCounts {
+    /// Adds `other`'s counts to these (a host summing recorders' figures).
+    pub fn add(&mut self, other: &DropCounts) {
+        self.bounds_exceeded = self.bounds_exceeded.saturating_add(other.bounds_exceeded);
+        self.attempts_exhausted = self.attempts_exhausted.saturating_add(other.attempts_exhausted);
+        self.rejected = self.rejected.saturating_add(other.rejected);
+    }
+
     /// All dropped items.
     #[must_use]
     pub fn total(&self) -> u64 {

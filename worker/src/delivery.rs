@@ -357,10 +357,7 @@ impl ConsumerStats {
             let k = stats.kind(kind);
             let totals = self.kinds.entry(kind.as_str()).or_default();
             totals.sent = totals.sent.saturating_add(k.sent);
-            totals.dropped.bounds_exceeded = totals.dropped.bounds_exceeded.saturating_add(k.dropped.bounds_exceeded);
-            totals.dropped.attempts_exhausted =
-                totals.dropped.attempts_exhausted.saturating_add(k.dropped.attempts_exhausted);
-            totals.dropped.rejected = totals.dropped.rejected.saturating_add(k.dropped.rejected);
+            totals.dropped.add(&k.dropped);
         }
     }
 }

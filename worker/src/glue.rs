@@ -755,11 +755,10 @@ async fn consume(batch: &MessageBatch<JsValue>, settings: &Settings) {
         let Some(env) = find(&env_id) else { continue };
         for request in group.recorder.flush(now_ms()) {
             let sends = settings.sdk.sends(&env.api_key, &request.url);
-            let outcome = if sends { send(&request).await } else { HttpOutcome::response(NOT_SENT.0, NOT_SENT.1) };
+            let outcome = post(&request, sends).await;
             let report = group.recorder.on_outcome(request.id, outcome, now_ms());
-            if sends && !matches!(report.result, DeliveryResult::Delivered) {
-                let kind = report.kind.map_or("unknown", |k| k.as_str());
-                worker::console_warn!("environment {env_id}: {kind} post {}: {:?}", request.url, report.result);
+            if sends {
+                warn_undelivered(&env_id, &request, &report);
             }
             group.report(&report);
         }
@@ -939,14 +938,28 @@ fn due_requests(env: &EnvConfig) -> Vec<HttpRequest> {
 /// Sends one post of the recorder (or, when `sends` is false, drops it as [`NOT_SENT`]) and
 /// reports its outcome (the isolate state is borrowed again after the await).
 async fn deliver(env_id: &str, request: HttpRequest, sends: bool) {
-    let outcome = if sends { send(&request).await } else { HttpOutcome::response(NOT_SENT.0, NOT_SENT.1) };
+    let outcome = post(&request, sends).await;
     let now = now_ms();
     let progress = with_env(env_id, |s| s.edge.on_outcome(request.id, outcome, now));
     if let (true, Some(Progress::Delivery(report))) = (sends, progress) {
-        if !matches!(report.result, DeliveryResult::Delivered) {
-            let kind = report.kind.map_or("unknown", |k| k.as_str());
-            worker::console_warn!("environment {env_id}: {kind} post {}: {:?}", request.url, report.result);
-        }
+        warn_undelivered(env_id, &request, &report);
+    }
+}
+
+/// Sends a recorder post, or (`sends` false: no real SDK key) answers it [`NOT_SENT`] at once.
+async fn post(request: &HttpRequest, sends: bool) -> HttpOutcome {
+    if sends {
+        send(request).await
+    } else {
+        HttpOutcome::response(NOT_SENT.0, NOT_SENT.1)
+    }
+}
+
+/// Logs a post that was not delivered (retried, rejected or dropped).
+fn warn_undelivered(env_id: &str, request: &HttpRequest, report: &split_edge::recorder::DeliveryReport) {
+    if !matches!(report.result, DeliveryResult::Delivered) {
+        let kind = report.kind.map_or("unknown", |k| k.as_str());
+        worker::console_warn!("environment {env_id}: {kind} post {}: {:?}", request.url, report.result);
     }
 }
 

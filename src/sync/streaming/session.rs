@@ -285,8 +285,7 @@ impl Session {
     }
 
     /// Starts (or restarts after [`Phase::Off`]): the auth request.
-    pub fn start(&mut self, now_ms: u64) -> Vec<Action> {
-        let _ = now_ms;
+    pub fn start(&mut self, _now_ms: u64) -> Vec<Action> {
         self.authenticate()
     }
 
@@ -446,8 +445,7 @@ impl Session {
     }
 
     /// The stream opened.
-    pub fn on_open(&mut self, now_ms: u64) -> Vec<Action> {
-        let _ = now_ms;
+    pub fn on_open(&mut self, _now_ms: u64) -> Vec<Action> {
         if self.phase != Phase::Connecting {
             return Vec::new();
         }
@@ -532,7 +530,7 @@ impl Session {
                 }
                 self.settle()
             }
-            Notification::Error { code, status_code, message } => {
+            Notification::Error { code, message, .. } => {
                 let what =
                     format!("the stream sent an error{}: {message}", code.map(|c| format!(" {c}")).unwrap_or_default());
                 match code {
@@ -545,10 +543,7 @@ impl Session {
                         out
                     }
                     Some(c) if is_non_retryable(c) => self.off(what),
-                    _ => {
-                        let _ = status_code;
-                        self.retry_later(what, now_ms)
-                    }
+                    _ => self.retry_later(what, now_ms),
                 }
             }
         }
