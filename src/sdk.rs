@@ -103,6 +103,8 @@ pub struct SplitEdge {
     /// [`MAX_ROUTES`]).
     routes: BTreeMap<RequestId, Part>,
     next_id: u64,
+    /// Within [`SplitEdge::without_recording`]: nothing is queued.
+    probing: bool,
 }
 
 /// How many requests awaiting an outcome are remembered. Past it the oldest are forgotten (their
@@ -157,7 +159,19 @@ impl SplitEdge {
             synchronizer: Synchronizer::new(sync),
             routes: BTreeMap::new(),
             next_id: 1,
+            probing: false,
         })
+    }
+
+    /// Runs `f` with nothing recorded: evaluations and `track` answer as usual, and no
+    /// impression, count, unique key or event is queued. For a host that evaluates once to learn
+    /// what to look up before it answers (remote large segments:
+    /// [`Snapshot::take_large_misses`]).
+    pub fn without_recording<T>(&mut self, f: impl FnOnce(&mut SplitEdge) -> T) -> T {
+        let was = std::mem::replace(&mut self.probing, true);
+        let out = f(self);
+        self.probing = was;
+        out
     }
 
     // ----- data ----------------------------------------------------------------------------
@@ -202,7 +216,9 @@ impl SplitEdge {
         let (result, valid) =
             Client::new(&self.snapshot, &self.client).evaluate_validated(key, flag, attributes, options);
         if let Some((k, name)) = valid {
-            record(&mut self.recorder, now_ms, &k, [(name, &result)], impression_properties(options));
+            if !self.probing {
+                record(&mut self.recorder, now_ms, &k, [(name, &result)], impression_properties(options));
+            }
         }
         result
     }
@@ -218,7 +234,9 @@ impl SplitEdge {
     ) -> Evaluations<'_> {
         let (results, valid) =
             Client::new(&self.snapshot, &self.client).evaluate_flags_validated(key, flags, attributes, options);
-        record_all(&mut self.recorder, now_ms, valid, &results, options);
+        if !self.probing {
+            record_all(&mut self.recorder, now_ms, valid, &results, options);
+        }
         results
     }
 
@@ -233,7 +251,9 @@ impl SplitEdge {
     ) -> Evaluations<'_> {
         let (results, valid) =
             Client::new(&self.snapshot, &self.client).evaluate_flag_sets_validated(key, sets, attributes, options);
-        record_all(&mut self.recorder, now_ms, valid, &results, options);
+        if !self.probing {
+            record_all(&mut self.recorder, now_ms, valid, &results, options);
+        }
         results
     }
 
@@ -250,7 +270,9 @@ impl SplitEdge {
             Client::new(&self.snapshot, &self.client).evaluate_by_traffic_types_validated(keys, attributes, options);
         all.into_iter()
             .map(|(traffic_type, results, valid)| {
-                record_all(&mut self.recorder, now_ms, valid, &results, options);
+                if !self.probing {
+                    record_all(&mut self.recorder, now_ms, valid, &results, options);
+                }
                 (traffic_type, results)
             })
             .collect()
@@ -268,7 +290,9 @@ impl SplitEdge {
         let (result, valid) =
             Client::new(&self.snapshot, &self.client).evaluate_json_validated(key, flag, attributes, options);
         if let Some((k, name)) = valid {
-            record(&mut self.recorder, now_ms, &k, [(name, &result)], impression_properties(options));
+            if !self.probing {
+                record(&mut self.recorder, now_ms, &k, [(name, &result)], impression_properties(options));
+            }
         }
         result
     }
@@ -284,7 +308,9 @@ impl SplitEdge {
     ) -> Evaluations<'_> {
         let (results, valid) =
             Client::new(&self.snapshot, &self.client).evaluate_flags_json_validated(key, flags, attributes, options);
-        record_all(&mut self.recorder, now_ms, valid, &results, options);
+        if !self.probing {
+            record_all(&mut self.recorder, now_ms, valid, &results, options);
+        }
         results
     }
 
@@ -299,7 +325,9 @@ impl SplitEdge {
     ) -> Evaluations<'_> {
         let (results, valid) =
             Client::new(&self.snapshot, &self.client).evaluate_flag_sets_json_validated(key, sets, attributes, options);
-        record_all(&mut self.recorder, now_ms, valid, &results, options);
+        if !self.probing {
+            record_all(&mut self.recorder, now_ms, valid, &results, options);
+        }
         results
     }
 
@@ -345,7 +373,9 @@ impl SplitEdge {
         if self.client().is_ready() {
             warnings.extend(events::traffic_type_warning(&self.snapshot, &tracked.event.traffic_type_name));
         }
-        self.recorder.record_event(tracked.event, tracked.size, now_ms);
+        if !self.probing {
+            self.recorder.record_event(tracked.event, tracked.size, now_ms);
+        }
         warnings
     }
 

@@ -17,6 +17,9 @@ use crate::sync::FlagFilter;
 
 #[cfg(feature = "binary")]
 mod binary;
+mod remote;
+
+pub use remote::{RemoteLargeSegment, DEFAULT_CACHE_KEYS};
 
 /// A segment's keys and change number.
 #[derive(Debug, Clone, Default)]
@@ -151,6 +154,8 @@ pub struct Snapshot {
     rule_based_segments: FxHashMap<String, Arc<CompiledRuleBasedSegment>>,
     segments: FxHashMap<String, Segment>,
     large_segments: FxHashMap<String, Segment>,
+    /// Large segments whose key lists are looked up elsewhere (see [`RemoteLargeSegment`]).
+    remote_large_segments: FxHashMap<String, RemoteLargeSegment>,
     flags_change_number: i64,
     rule_based_segments_change_number: i64,
     /// Which flags are kept (spec §7.1); rule-based segments are never filtered.
@@ -169,6 +174,7 @@ impl Default for Snapshot {
             rule_based_segments: FxHashMap::default(),
             segments: FxHashMap::default(),
             large_segments: FxHashMap::default(),
+            remote_large_segments: FxHashMap::default(),
             flags_change_number: -1,
             rule_based_segments_change_number: -1,
             filter: FlagFilter::none(),
@@ -425,9 +431,49 @@ impl Snapshot {
         self.segments.get(name).is_some_and(|s| s.keys.contains(key))
     }
 
-    /// Whether `key` is in large segment `name` (false when its keys are not loaded).
+    /// Whether `key` is in large segment `name`: from its loaded keys, else from a [remote
+    /// one](RemoteLargeSegment)'s cached memberships (an unknown key is logged as missed), else
+    /// false (its keys are not loaded, as server-side JS).
     pub fn in_large_segment(&self, name: &str, key: &str) -> bool {
-        self.large_segments.get(name).is_some_and(|s| s.keys.contains(key))
+        if let Some(s) = self.large_segments.get(name) {
+            return s.keys.contains(key);
+        }
+        self.remote_large_segments.get(name).is_some_and(|r| r.contains(key))
+    }
+
+    /// Puts a remote large segment in (replacing one of that name).
+    pub fn insert_remote_large_segment(&mut self, name: String, segment: RemoteLargeSegment) {
+        self.remote_large_segments.insert(name, segment);
+    }
+
+    /// Takes a remote large segment out (`None`: none of that name).
+    pub fn take_remote_large_segment(&mut self, name: &str) -> Option<RemoteLargeSegment> {
+        self.remote_large_segments.remove(name)
+    }
+
+    /// The remote large segments, by name.
+    pub fn remote_large_segments(&self) -> impl Iterator<Item = (&str, &RemoteLargeSegment)> + '_ {
+        self.remote_large_segments.iter().map(|(n, s)| (n.as_str(), s))
+    }
+
+    /// Records whether `key` is a member of remote large segment `name` (nothing happens when no
+    /// remote large segment has that name).
+    pub fn record_large_membership(&mut self, name: &str, key: String, member: bool) {
+        if let Some(r) = self.remote_large_segments.get_mut(name) {
+            r.record(key, member);
+        }
+    }
+
+    /// The `(large segment, key)` lookups that evaluations since the last call needed and the
+    /// remote large segments did not know, sorted.
+    pub fn take_large_misses(&self) -> Vec<(String, String)> {
+        let mut misses: Vec<(String, String)> = self
+            .remote_large_segments
+            .iter()
+            .flat_map(|(name, r)| r.take_misses().into_iter().map(move |k| (name.clone(), k)))
+            .collect();
+        misses.sort();
+        misses
     }
 
     /// A segment by name.

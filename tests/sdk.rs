@@ -203,3 +203,40 @@ fn requests_never_reported_do_not_grow_memory() {
         e.recorder_stats().events.retained_bytes <= split_edge::recorder::RecorderConfig::default().max_retained_bytes
     );
 }
+
+#[test]
+fn remote_large_segments_log_misses_and_answer_from_recorded_memberships() {
+    use split_edge::snapshot::RemoteLargeSegment;
+    let mut e = edge(ImpressionsMode::Debug);
+    let ls = condition(
+        vec![matcher(
+            "IN_LARGE_SEGMENT",
+            None,
+            json!({"userDefinedLargeSegmentMatcherData": {"largeSegmentName": "big"}}),
+        )],
+        "in big",
+    );
+    let body = json!({"ff": {"d": [flag("lsf", vec![ls])], "s": 10, "t": 11}});
+    e.snapshot_mut().apply_split_changes_json(&body.to_string()).unwrap();
+    let opts = EvaluationOptions::default();
+    // Not loaded at all: not a member, nothing to look up (as server-side JS).
+    assert_eq!(e.get_treatment(T0, &Key::new("u1"), "lsf", None, &opts).treatment, "off");
+    assert!(e.snapshot().take_large_misses().is_empty());
+
+    e.snapshot_mut().insert_remote_large_segment("big".into(), RemoteLargeSegment::new(7, 100));
+    // A probe records nothing and says what it missed.
+    let probed =
+        e.without_recording(|e| e.get_treatment(T0, &Key::new("u1"), "lsf", None, &opts).treatment.into_owned());
+    assert_eq!(probed, "off");
+    assert_eq!(e.snapshot().take_large_misses(), [("big".to_owned(), "u1".to_owned())]);
+    assert_eq!(e.recorder_stats().impressions.queued, 1, "the probe recorded no impression");
+    e.snapshot_mut().record_large_membership("big", "u1".into(), true);
+    e.snapshot_mut().record_large_membership("big", "u2".into(), false);
+    assert_eq!(e.get_treatment(T0, &Key::new("u1"), "lsf", None, &opts).treatment, "on");
+    assert_eq!(e.get_treatment(T0, &Key::new("u2"), "lsf", None, &opts).treatment, "off");
+    assert!(e.snapshot().take_large_misses().is_empty());
+    // Loaded key lists win over remote memberships.
+    let full = split_edge::snapshot::Segment { keys: ["u2".to_owned()].into_iter().collect(), change_number: 8 };
+    e.snapshot_mut().insert_large_segment("big".into(), full);
+    assert_eq!(e.get_treatment(T0, &Key::new("u2"), "lsf", None, &opts).treatment, "on");
+}

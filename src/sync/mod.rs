@@ -42,6 +42,7 @@
 
 mod error;
 mod filter;
+pub mod large_segments;
 mod status;
 #[cfg(feature = "streaming")]
 pub mod streaming;

@@ -162,6 +162,7 @@ pub fn plan_snapshot_push(
     env_id: &str,
     version: &str,
     now_ms: u64,
+    previous: Option<&Manifest>,
     body: &str,
     filter: &FlagFilter,
 ) -> Result<PushPlan, Reply> {
@@ -174,10 +175,62 @@ pub fn plan_snapshot_push(
         )
     })?;
     let segments: Vec<&str> = parsed.segment_changes.iter().map(|s| s.get()).collect();
-    plan_snapshot(env_id, version, now_ms, parsed.split_changes.get(), &segments, filter).map_err(|(at, e)| {
-        let field = at.map_or_else(|| "splitChanges".to_owned(), |i| format!("segmentChanges[{i}]"));
-        Reply::error(push_status(&e), Value::String(format!("{field}: {e}; nothing was written")))
-    })
+    let mut plan =
+        plan_snapshot(env_id, version, now_ms, parsed.split_changes.get(), &segments, filter).map_err(|(at, e)| {
+            let field = at.map_or_else(|| "splitChanges".to_owned(), |i| format!("segmentChanges[{i}]"));
+            Reply::error(push_status(&e), Value::String(format!("{field}: {e}; nothing was written")))
+        })?;
+    // Large segments are not part of a snapshot body: those stored stay.
+    if let Some(previous) = previous.filter(|p| !p.large_segments.is_empty()) {
+        plan.manifest.large_segments = previous.large_segments.clone();
+        layout::set_manifest(&mut plan.writes, env_id, &plan.manifest);
+    }
+    Ok(plan)
+}
+
+/// The path of large segment pushes: `POST /admin/large-segment?name=<name>&changeNumber=<n>`
+/// with the key list as the body, a CSV file of one column (the format of Split's large
+/// segment files), replacing the stored key list.
+pub const LARGE_SEGMENT_PATH: &str = "/admin/large-segment";
+/// The largest large segment push body: 64 MiB (larger key lists are pulled from Split, whose
+/// files are read in passes).
+pub const LARGE_PUSH_MAX_BYTES: usize = 64 << 20;
+
+/// A large segment push's name and change number, validated against what is stored: 400 naming
+/// the parameter that is missing or malformed, 409 for a change number below the stored one,
+/// 413 for a body over [`LARGE_PUSH_MAX_BYTES`].
+///
+/// # Errors
+/// The answer to give instead.
+pub fn large_push_target(req: &crate::params::ApiRequest, stored: Option<&Manifest>) -> Result<(String, i64), Reply> {
+    let name = req.param("name").map(str::trim).filter(|n| !n.is_empty());
+    let Some(name) = name else {
+        return Err(Reply::error(400, "the name query parameter (the large segment's name) is required".into()));
+    };
+    let change_number = match req.param("changeNumber").map(str::parse::<i64>) {
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return Err(Reply::error(400, "the changeNumber query parameter must be an integer".into())),
+        None => return Err(Reply::error(400, "the changeNumber query parameter is required".into())),
+    };
+    let size = req.body.as_ref().map_or(0, String::len);
+    if size > LARGE_PUSH_MAX_BYTES {
+        return Err(Reply::error(
+            413,
+            Value::String(format!(
+                "the body has {size} bytes; a large segment push takes at most {LARGE_PUSH_MAX_BYTES} (pull larger ones from Split)"
+            )),
+        ));
+    }
+    if let Some(held) = stored.and_then(|m| m.large_segments.get(name)).filter(|e| e.change_number > change_number) {
+        return Err(Reply::error(
+            409,
+            Value::String(format!(
+                "large segment {name:?} is stored at changeNumber {}, above {change_number}; nothing was written",
+                held.change_number
+            )),
+        ));
+    }
+    Ok((name.to_owned(), change_number))
 }
 
 /// The answer to a rejected push: 409 for a conflict, 400 otherwise, `{"error": message}`.
@@ -237,6 +290,9 @@ pub struct EnvStats {
     /// The streaming Durable Object's answer (version, whether streaming serves, phase,
     /// figures), when the environment streams.
     pub streaming: Option<Value>,
+    /// Large segment membership lookups of this isolate and the memberships it caches, when the
+    /// environment has large segments.
+    pub large_segments: Option<Value>,
 }
 
 /// `/admin/healthcheck`: 200 when data is loaded; else 500, saying why when the last
@@ -351,6 +407,7 @@ fn env_stats(env: &EnvStats) -> Value {
         }),
         "recorder": env.recorder,
         "streaming": env.streaming,
+        "largeSegments": env.large_segments,
     })
 }
 

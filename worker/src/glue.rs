@@ -27,6 +27,7 @@ use crate::sdk_settings::NOT_SENT;
 use crate::state::FlagData;
 
 mod durable;
+mod large;
 
 /// The KV namespace binding.
 const KV_BINDING: &str = "SPLIT_DATA";
@@ -52,6 +53,8 @@ struct EnvState {
     unloaded: std::collections::BTreeSet<String>,
     /// When the manifest was last read from KV.
     manifest_read_ms: u64,
+    /// How large segment membership lookups went.
+    large: crate::large::LookupStats,
 }
 
 /// What the isolate keeps between requests.
@@ -148,6 +151,7 @@ fn new_state(
                 resync: false,
                 unloaded: std::collections::BTreeSet::new(),
                 manifest_read_ms: now,
+                large: crate::large::LookupStats::default(),
             })
         }
         Err(e) => {
@@ -309,6 +313,8 @@ fn install(settings: &Settings, env: &EnvConfig, rules: split_edge::Snapshot, ma
     ISOLATE.with(|i| {
         let mut i = i.borrow_mut();
         let Some(s) = i.envs.get_mut(&env.id) else {
+            let mut rules = rules;
+            crate::large::carry_remote(&mut split_edge::Snapshot::new(), &mut rules, None, manifest.as_ref());
             let mut state = new_state(settings, env, rules, None, now);
             if let Some(state) = state.as_mut() {
                 state.unloaded = manifest.iter().flat_map(|m| m.segments.keys().cloned()).collect();
@@ -323,6 +329,7 @@ fn install(settings: &Settings, env: &EnvConfig, rules: split_edge::Snapshot, ma
             manifest.as_ref().zip(s.manifest.as_ref()).is_some_and(|(m, pm)| m.flags_key == pm.flags_key) && !s.resync;
         let mut held = std::mem::take(s.edge.snapshot_mut());
         let mut next = if keep_rules { std::mem::take(&mut held) } else { rules };
+        crate::large::carry_remote(&mut held, &mut next, s.manifest.as_ref(), manifest.as_ref());
         let unchanged: Vec<String> = manifest
             .as_ref()
             .map(|m| layout::unchanged_segments(m, s.manifest.as_ref()).into_iter().map(str::to_owned).collect())
@@ -553,7 +560,9 @@ pub fn fast_fetch(
                 content_type,
                 body,
             };
-            let missing = with_env(&env_config.id, |s| !needed_segments(s, &request).is_empty());
+            let missing = with_env(&env_config.id, |s| {
+                !needed_segments(s, &request).is_empty() || !large::misses(s, now, &request).is_empty()
+            });
             if missing != Some(false) {
                 return None;
             }
@@ -892,7 +901,11 @@ async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Resp
         admin_route(&kv, settings, &env_config, &request, admin_header.as_deref(), colo(&req)).await
     } else {
         let needed = with_env(&env_config.id, |s| needed_segments(s, &request)).unwrap_or_default();
-        match ensure_segments(&kv, &env_config, needed).await {
+        let loaded = match ensure_segments(&kv, &env_config, needed).await {
+            Ok(()) => large::ensure(&kv, &env_config, &request).await,
+            Err(e) => Err(e),
+        };
+        match loaded {
             Err(e) => kv_error(e),
             Ok(()) => {
                 let now = now_ms();
@@ -1053,6 +1066,15 @@ async fn admin_route(
             }
             push(kv, settings, env, req).await
         }
+        (false, admin::LARGE_SEGMENT_PATH) if req.is_post() => {
+            if settings.admin_token.is_none() {
+                return Reply::error(403, "data pushes are disabled: set SPLIT_EDGE_ADMIN_TOKEN".into());
+            }
+            if !auth::is_admin(settings.admin_token.as_deref(), admin_header) {
+                return Reply::error(403, "the X-Admin-Token header is missing or wrong".into());
+            }
+            large::push(kv, settings, env, req).await
+        }
         _ => fallback(req),
     }
 }
@@ -1082,6 +1104,7 @@ async fn env_stats(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> EnvSta
         sync_record,
         store_error: s.store_error.clone(),
         streaming,
+        large_segments: large::stats(s),
     })
     .unwrap_or_else(|| EnvStats { id: env.id.clone(), pull, ..Default::default() })
 }
@@ -1096,6 +1119,16 @@ fn admin_without_io(path: &str) -> Option<Reply> {
         }
         _ => return None,
     })
+}
+
+/// A new version id (unique per isolate and call: see [`admin::version_id`]).
+fn new_version(now: u64, seed: &str) -> String {
+    let counter = ISOLATE.with(|i| {
+        let mut i = i.borrow_mut();
+        i.pushes = i.pushes.wrapping_add(1);
+        i.pushes
+    });
+    admin::version_id(now, seed, counter)
 }
 
 /// Stores a version's writes in order: its data keys, then its manifest (the last write), so
@@ -1135,15 +1168,10 @@ async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiReque
     }
     let body = req.body.as_deref().unwrap_or_default();
     let now = now_ms();
-    let counter = ISOLATE.with(|i| {
-        let mut i = i.borrow_mut();
-        i.pushes = i.pushes.wrapping_add(1);
-        i.pushes
-    });
-    let version = admin::version_id(now, body, counter);
+    let version = new_version(now, body);
     let previous = with_env(&env.id, |s| s.manifest.clone()).flatten();
     let plan = if req.path == admin::SNAPSHOT_PATH {
-        match admin::plan_snapshot_push(&env.id, &version, now, body, &env.filter) {
+        match admin::plan_snapshot_push(&env.id, &version, now, previous.as_ref(), body, &env.filter) {
             Ok(plan) => plan,
             Err(reply) => return reply,
         }
@@ -1335,12 +1363,7 @@ async fn synchronize(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> Opti
         }
     }
     let now = now_ms();
-    let counter = ISOLATE.with(|i| {
-        let mut i = i.borrow_mut();
-        i.pushes = i.pushes.wrapping_add(1);
-        i.pushes
-    });
-    let version = admin::version_id(now, "sync", counter);
+    let version = new_version(now, "sync");
     let planned =
         with_env(&env.id, |s| capture.plan(&env.id, &version, now, previous.as_ref(), Some(s.edge.snapshot())))
             .unwrap_or(Ok(None));
@@ -1348,7 +1371,8 @@ async fn synchronize(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> Opti
         Ok(Some((writes, _))) => writes,
         Ok(None) => {
             with_env(&env.id, |s| s.store_error = None);
-            return run_error;
+            let large_error = large::synchronize(kv, settings, env).await;
+            return run_error.or(large_error);
         }
         Err(e) => return store_failed(&env.id, e.to_string()),
     };
@@ -1359,7 +1383,8 @@ async fn synchronize(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> Opti
     if let Err(e) = refresh(kv, settings, env, true).await {
         worker::console_warn!("environment {}: {e}", env.id);
     }
-    run_error
+    let large_error = large::synchronize(kv, settings, env).await;
+    run_error.or(large_error)
 }
 
 /// Deletes data keys that the current manifest does not name and whose version is older than

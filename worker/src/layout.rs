@@ -9,6 +9,8 @@
 //!                                               isolate loads, without parsing JSON or compiling
 //! env/<envId>/v/<version>/seg/<n>/<chunk>       a JSON array of ≤ 10,000 keys and ≤ 1 MiB of
 //!                                               segment n's members (immutable)
+//! env/<envId>/v/<version>/ls/<shard>            a shard of one large segment's keys (binary,
+//!                                               see [`crate::large`]; immutable)
 //! ```
 //!
 //! A binary value that does not decode (checksum, schema version of another build, another flag
@@ -30,6 +32,7 @@ use split_edge::model::SegmentChange;
 use split_edge::sync::FlagFilter;
 use split_edge::Snapshot;
 
+use crate::large::LargeSegmentEntry;
 use crate::state::{FlagData, PushError, SegmentData};
 
 /// The manifest format this Worker writes and reads.
@@ -75,6 +78,9 @@ pub struct Manifest {
     pub rules_key: Option<String>,
     /// Every segment, by name.
     pub segments: BTreeMap<String, SegmentEntry>,
+    /// Every large segment stored, by name (their keys stay in KV; isolates look members up).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub large_segments: BTreeMap<String, LargeSegmentEntry>,
 }
 
 /// A KV write.
@@ -187,8 +193,18 @@ impl Manifest {
         let mut keys = vec![self.flags_key.clone()];
         keys.extend(self.rules_key.iter().cloned());
         keys.extend(self.segments.values().flat_map(|s| s.chunks.iter().cloned()));
+        keys.extend(self.large_segments.values().flat_map(LargeSegmentEntry::shard_keys));
         keys
     }
+}
+
+/// Replaces the manifest of a version's writes (their last write) by `manifest`.
+pub fn set_manifest(writes: &mut Vec<KvWrite>, env_id: &str, manifest: &Manifest) {
+    let key = manifest_key(env_id);
+    if writes.last().is_some_and(|w| w.key == key) {
+        writes.pop();
+    }
+    writes.push(KvWrite { key, value: KvValue::Json(manifest.to_json()) });
 }
 
 /// Splits sorted keys into chunks of at most [`CHUNK_MAX_KEYS`] keys and [`CHUNK_MAX_BYTES`] of
@@ -220,6 +236,8 @@ pub enum Change<'a> {
     Flags(&'a FlagData, Option<&'a Snapshot>),
     /// One segment's new members.
     Segment(&'a SegmentData),
+    /// One large segment's new shards (already stored: only the manifest is written).
+    LargeSegment(&'a str, &'a LargeSegmentEntry),
 }
 
 /// The writes of a new version (data keys first, the manifest last) and its manifest.
@@ -234,6 +252,12 @@ pub fn plan_push(
     match change {
         Change::Flags(data, rules) => plan_version(env_id, version, now_ms, previous, Some((data, rules)), &[]),
         Change::Segment(seg) => plan_version(env_id, version, now_ms, previous, None, &[seg]),
+        Change::LargeSegment(name, entry) => {
+            let (mut writes, mut manifest) = plan_version(env_id, version, now_ms, previous, None, &[]);
+            manifest.large_segments.insert(name.to_owned(), entry.clone());
+            set_manifest(&mut writes, env_id, &manifest);
+            (writes, manifest)
+        }
     }
 }
 
@@ -261,6 +285,7 @@ pub fn plan_version(
             flags_key: String::new(),
             rules_key: None,
             segments: BTreeMap::new(),
+            large_segments: BTreeMap::new(),
         },
     };
     manifest.version = version.to_owned();

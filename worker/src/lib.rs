@@ -33,6 +33,7 @@ pub mod auth;
 pub mod config;
 pub mod delivery;
 pub mod docs;
+pub mod large;
 pub mod layout;
 pub mod params;
 pub mod pull;

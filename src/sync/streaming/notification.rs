@@ -62,7 +62,7 @@ pub enum Notification {
         /// The segment.
         segment_name: String,
     },
-    /// `LARGE_SEGMENT_UPDATE` (server-side SDKs that synchronize large segments): large segments
+    /// `LARGE_SEGMENT_UPDATE`, or `LS_DEFINITION_UPDATE` (Go's server-side SDK): large segments
     /// changed; their definitions are fetched again.
     LargeSegmentUpdate {
         /// The change number.
@@ -144,6 +144,8 @@ struct Inner {
     segment_name: Option<String>,
     control_type: Option<String>,
     large_segments: Option<Vec<LargeSegment>>,
+    /// `LS_DEFINITION_UPDATE`'s definitions (Go's server-side SDK).
+    ls: Option<Vec<LargeSegment>>,
     metrics: Option<Metrics>,
 }
 
@@ -223,9 +225,9 @@ impl Notification {
                 change_number: change_number()?,
                 segment_name: text(&inner.segment_name, "segmentName")?,
             },
-            "LARGE_SEGMENT_UPDATE" => Notification::LargeSegmentUpdate {
+            "LARGE_SEGMENT_UPDATE" | "LS_DEFINITION_UPDATE" => Notification::LargeSegmentUpdate {
                 change_number: change_number()?,
-                names: inner.large_segments.unwrap_or_default().into_iter().map(|l| l.n).collect(),
+                names: inner.large_segments.or(inner.ls).unwrap_or_default().into_iter().map(|l| l.n).collect(),
             },
             "CONTROL" => {
                 let control = match inner.control_type.as_deref() {
@@ -327,6 +329,10 @@ mod tests {
         assert_eq!(
             n(r#"{"type":"LARGE_SEGMENT_UPDATE","changeNumber":8,"largeSegments":[{"n":"big","t":0}]}"#),
             Notification::LargeSegmentUpdate { change_number: 8, names: vec!["big".into()] }
+        );
+        assert_eq!(
+            n(r#"{"type":"LS_DEFINITION_UPDATE","changeNumber":9,"ls":[{"n":"big","t":"LS_EMPTY","cn":9}]}"#),
+            Notification::LargeSegmentUpdate { change_number: 9, names: vec!["big".into()] }
         );
     }
 
