@@ -416,6 +416,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn large_segment_push_targets() {
+        let req = |query: &[(&str, &str)], body_len: usize| crate::params::ApiRequest {
+            method: "POST".into(),
+            path: LARGE_SEGMENT_PATH.into(),
+            query: query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            content_type: Some("text/csv".into()),
+            body: Some("k".repeat(body_len)),
+        };
+        assert_eq!(
+            large_push_target(&req(&[("name", " vip "), ("changeNumber", "3")], 1), None).unwrap(),
+            ("vip".to_owned(), 3)
+        );
+        let status = |r: Result<(String, i64), Reply>| r.unwrap_err().status;
+        assert_eq!(status(large_push_target(&req(&[("changeNumber", "3")], 1), None)), 400);
+        assert_eq!(status(large_push_target(&req(&[("name", "vip"), ("changeNumber", "3.5")], 1), None)), 400);
+        let big = req(&[("name", "vip"), ("changeNumber", "3")], LARGE_PUSH_MAX_BYTES + 1);
+        let too_big = large_push_target(&big, None).unwrap_err();
+        assert_eq!(too_big.status, 413);
+        assert!(too_big.body.contains("at most 67108864"), "{}", too_big.body);
+        let mut stored = layout::plan_push(
+            "e",
+            "v",
+            1,
+            None,
+            Change::LargeSegment(
+                "vip",
+                &crate::large::LargeSegmentEntry { change_number: 5, key_count: 1, shards: 1, prefix: "p/".into() },
+            ),
+        )
+        .1;
+        assert_eq!(status(large_push_target(&req(&[("name", "vip"), ("changeNumber", "4")], 1), Some(&stored))), 409);
+        assert!(large_push_target(&req(&[("name", "vip"), ("changeNumber", "5")], 1), Some(&stored)).is_ok());
+        stored.large_segments.clear();
+        assert!(large_push_target(&req(&[("name", "vip"), ("changeNumber", "4")], 1), Some(&stored)).is_ok());
+    }
+
+    #[test]
     fn snapshot_plans_name_the_rejected_body() {
         let flags = r#"{"ff":{"d":[],"s":-1,"t":5}}"#;
         let seg = r#"{"name":"s","added":["a","b"],"removed":[],"since":-1,"till":7}"#;
