@@ -215,6 +215,12 @@ test('occupancy and control messages move streaming down and up; errors reconnec
   split.notify(pri, { type: 'CONTROL', controlType: 'STREAMING_RESUMED' });
   await until('resumed', async () => (await streaming()).up === true);
 
+  // STREAMING_RESET: a new token and connection at once.
+  const [resetAuths, resetConnections] = [split.auths, split.connections];
+  split.notify(pri, { type: 'CONTROL', controlType: 'STREAMING_RESET' });
+  await until('a new token and connection after STREAMING_RESET', () => split.auths > resetAuths && split.connections > resetConnections);
+  await until('streaming up after the reset', async () => (await streaming()).up === true);
+
   // A token error: a new token and a new connection at once.
   const [auths, connections] = [split.auths, split.connections];
   split.error({ message: 'Token expired', code: 40142, statusCode: 401 });

@@ -22,6 +22,8 @@ pub enum Control {
     Resumed,
     /// `STREAMING_DISABLED`: close the connection and poll from now on.
     Disabled,
+    /// `STREAMING_RESET`: reconnect at once with a new token (streaming is not reported down).
+    Reset,
 }
 
 /// One notification.
@@ -234,6 +236,7 @@ impl Notification {
                     Some("STREAMING_PAUSED") => Control::Paused,
                     Some("STREAMING_RESUMED") => Control::Resumed,
                     Some("STREAMING_DISABLED") => Control::Disabled,
+                    Some("STREAMING_RESET") => Control::Reset,
                     other => return Err(NotificationError::UnknownType(format!("CONTROL {}", other.unwrap_or("")))),
                 };
                 Notification::Control { channel, timestamp: outer.timestamp, control }

@@ -346,8 +346,8 @@ impl Session {
                     },
                 }
             }
-            HttpOutcome::Response { status: status @ (401 | 403), .. } => {
-                self.off(format!("the auth API refused the SDK key ({status})"))
+            HttpOutcome::Response { status: status @ 400..=499, .. } => {
+                self.off(format!("the auth API refused to authenticate ({status}; any 4xx stops streaming, as JS)"))
             }
             HttpOutcome::Response { status, .. } => self.retry_later(format!("the auth API answered {status}"), now_ms),
             HttpOutcome::NetworkError(e) => self.retry_later(format!("the auth request failed: {e}"), now_ms),
@@ -527,6 +527,13 @@ impl Session {
                     Control::Paused => self.paused = true,
                     Control::Resumed => self.paused = false,
                     Control::Disabled => return self.off("streaming was disabled (STREAMING_DISABLED)".to_owned()),
+                    Control::Reset => {
+                        // As JS: a new token and connection now, without reporting streaming down.
+                        self.phase = Phase::Idle;
+                        let mut out = vec![Action::Disconnect];
+                        out.extend(self.authenticate());
+                        return out;
+                    }
                 }
                 self.settle()
             }

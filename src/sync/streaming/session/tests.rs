@@ -100,6 +100,13 @@ fn push_disabled_or_a_refused_key_turns_streaming_off() {
     let id = auth_id(&s.start(T0));
     s.on_auth(id, HttpOutcome::response(401, ""), T0);
     assert!(matches!(s.phase(), Phase::Off { reason } if reason.contains("401")));
+    // Any 4xx stops streaming (JS: non-retryable); a 5xx is retried.
+    for (status, off) in [(404, true), (429, true), (500, false)] {
+        let mut s = Session::new(config());
+        let id = auth_id(&s.start(T0));
+        s.on_auth(id, HttpOutcome::response(status, ""), T0);
+        assert_eq!(matches!(s.phase(), Phase::Off { .. }), off, "{status}");
+    }
 }
 
 #[test]
@@ -193,6 +200,17 @@ fn occupancy_and_control_move_streaming_up_and_down_in_timestamp_order() {
     assert_eq!(s.on_bytes(&control("STREAMING_DISABLED", 22), T0), [Action::Disconnect, Action::StreamingDown]);
     assert!(matches!(s.phase(), Phase::Off { .. }));
     assert!(s.on_bytes(&occ(pri, 1, 30), T0).is_empty(), "nothing is read once off");
+}
+
+#[test]
+fn streaming_reset_reconnects_with_a_new_token_without_going_down() {
+    let mut s = connected();
+    let reset = frame("control_pri", r#"{"type":"CONTROL","controlType":"STREAMING_RESET"}"#, None, 40);
+    let actions = s.on_bytes(&reset, T0);
+    assert!(matches!(actions.as_slice(), [Action::Disconnect, Action::Authenticate(_)]), "{actions:?}");
+    assert!(!actions.contains(&Action::StreamingDown));
+    let connect = s.on_auth(auth_id(&actions), auth_ok(0), T0 + 1);
+    assert!(matches!(connect.as_slice(), [Action::Connect { .. }]), "{connect:?}");
 }
 
 #[test]
