@@ -50,6 +50,24 @@ impl Partitions {
         let b = f64::from(bucket);
         self.ranges.iter().find(|(total, _)| b <= *total).map(|(_, t)| t.as_str())
     }
+
+    /// Whether the partitions divide buckets 1..=100 between more than one treatment (a
+    /// percentage rollout), rather than giving every bucket one treatment.
+    pub fn divides(&self) -> bool {
+        let mut previous: f64 = 0.0;
+        let mut served: Option<&str> = None;
+        for (total, treatment) in &self.ranges {
+            let (from, to) = (previous.max(0.0), total.min(100.0));
+            previous = *total;
+            if to > from {
+                match served {
+                    Some(t) if t != treatment => return true,
+                    _ => served = Some(treatment),
+                }
+            }
+        }
+        false
+    }
 }
 
 /// Accepted treatments of a prerequisite, as the JS `ts.indexOf(treatment)` sees them.

@@ -423,6 +423,7 @@ mod tests {
             query: query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
             content_type: Some("text/csv".into()),
             body: Some("k".repeat(body_len)),
+            headers: Vec::new(),
         };
         assert_eq!(
             large_push_target(&req(&[("name", " vip "), ("changeNumber", "3")], 1), None).unwrap(),

@@ -21,6 +21,7 @@ use crate::auth;
 use crate::config::{EnvConfig, Settings};
 use crate::delivery::{self, DeliveryStats, Envelope, PostSettings, Verdict};
 use crate::layout::{self, KvWrite, Manifest};
+use crate::ofrep;
 use crate::params::ApiRequest;
 use crate::pull::{PullCapture, SyncRecord};
 use crate::sdk_settings::NOT_SENT;
@@ -116,8 +117,20 @@ fn settings(env: &Env) -> Rc<Result<Settings, String>> {
 }
 
 fn respond(reply: Reply, change_number: Option<i64>) -> worker::Result<Response> {
-    let mut resp = Response::ok(reply.body)?.with_status(reply.status);
+    respond_tagged(reply, change_number, None)
+}
+
+/// [`respond`] with an `ETag` header.
+fn respond_tagged(reply: Reply, change_number: Option<i64>, etag: Option<String>) -> worker::Result<Response> {
+    let mut resp = if reply.status == 304 {
+        Response::empty()?.with_status(304)
+    } else {
+        Response::ok(reply.body)?.with_status(reply.status)
+    };
     resp.headers_mut().set("content-type", reply.content_type)?;
+    if let Some(tag) = etag {
+        resp.headers_mut().set("etag", &tag)?;
+    }
     if let Some(cn) = change_number {
         resp.headers_mut().set(CHANGE_NUMBER_HEADER, &cn.to_string())?;
     }
@@ -489,6 +502,10 @@ async fn api_request(req: &mut Request) -> worker::Result<ApiRequest> {
         query: crate::params::query_pairs(&req.inner().url()),
         content_type: req.headers().get("content-type")?,
         body,
+        headers: [crate::ofrep::IF_NONE_MATCH, crate::ofrep::VALUE_HEADER]
+            .into_iter()
+            .filter_map(|name| req.headers().get(name).ok().flatten().map(|v| (name.to_owned(), v)))
+            .collect(),
     })
 }
 
@@ -559,6 +576,7 @@ pub fn fast_fetch(
                 query: crate::params::query_pairs(url),
                 content_type,
                 body,
+                headers: Vec::new(),
             };
             let missing = with_env(&env_config.id, |s| {
                 !needed_segments(s, &request).is_empty() || !large::misses(s, now, &request).is_empty()
@@ -567,7 +585,7 @@ pub fn fast_fetch(
                 return None;
             }
             let (reply, change_number, due) = with_env(&env_config.id, |s| {
-                let reply = admin_reply.unwrap_or_else(|| answer(s, now, &request));
+                let reply = admin_reply.unwrap_or_else(|| answer(s, now, &request).0);
                 (reply, s.edge.snapshot().flags_change_number(), posts_due(s, now))
             })?;
             let due = due || claim_handoff();
@@ -811,8 +829,8 @@ fn consumer_stats(f: impl FnOnce(&mut delivery::ConsumerStats)) {
 }
 
 /// The unloaded segments that answering `request` can read: those of the flags it names
-/// (get-treatment(s), with their prerequisites and dependencies), every unloaded one for the
-/// other evaluations, none for the manager and track.
+/// (get-treatment(s) and OFREP's single flag, with their prerequisites and dependencies), every
+/// unloaded one for the other evaluations, none for the manager and track.
 fn needed_segments(s: &EnvState, request: &ApiRequest) -> Vec<String> {
     if s.unloaded.is_empty() {
         return Vec::new();
@@ -827,7 +845,11 @@ fn needed_segments(s: &EnvState, request: &ApiRequest) -> Vec<String> {
         }
         "/client/track" => Some(Vec::new()),
         p if p.starts_with("/client/") => None,
-        _ => Some(Vec::new()),
+        p => match ofrep::route(p) {
+            Some(Some(flag)) => Some(vec![split_edge::js::trim(&flag).to_owned()]),
+            Some(None) => None,
+            None => Some(Vec::new()),
+        },
     };
     match names {
         Some(names) => {
@@ -848,27 +870,43 @@ fn unauthorized() -> Reply {
     Reply::error(401, serde_json::Value::String("Unauthorized".to_owned()))
 }
 
-/// Answers a client or manager request from the environment's data (no I/O).
-fn answer(s: &mut EnvState, now: u64, request: &ApiRequest) -> Reply {
-    api::client(&mut s.edge, now, request)
-        .or_else(|| api::manager(&s.edge, request))
-        .unwrap_or_else(|| fallback(request))
+/// Answers an OFREP, client or manager request from the environment's data (no I/O), with the
+/// `ETag` to send, if any.
+fn answer(s: &mut EnvState, now: u64, request: &ApiRequest) -> (Reply, Option<String>) {
+    let data = ofrep::data_tag(s.manifest.as_ref());
+    dispatch(&mut s.edge, now, request, &data)
+}
+
+/// [`answer`] over the environment's core object and the tag of its data.
+fn dispatch(edge: &mut SplitEdge, now: u64, request: &ApiRequest, data: &str) -> (Reply, Option<String>) {
+    if let Some(a) = ofrep::answer(edge, now, request, data) {
+        return (a.reply, a.etag);
+    }
+    let reply =
+        api::client(edge, now, request).or_else(|| api::manager(edge, request)).unwrap_or_else(|| fallback(request));
+    (reply, None)
 }
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    // The snapshot export may be read by pages of other origins (the browser demo): it answers
-    // CORS preflights and carries CORS headers, errors included. No other route does.
-    let cors = req.path() == admin::SNAPSHOT_PATH;
-    let mut resp = if cors && req.method() == worker::Method::Options {
+    // The snapshot export may be read by pages of other origins (the browser demo), and OFREP
+    // is called by OpenFeature's web provider from any page: they answer CORS preflights and
+    // carry CORS headers, errors included. No other route does.
+    let path = req.path();
+    let cors: &[(&str, &str)] = if path == admin::SNAPSHOT_PATH {
+        &admin::SNAPSHOT_CORS_HEADERS
+    } else if ofrep::route(&path).is_some() {
+        &ofrep::CORS_HEADERS
+    } else {
+        &[]
+    };
+    let mut resp = if !cors.is_empty() && req.method() == worker::Method::Options {
         Response::empty()?.with_status(204)
     } else {
         handle(req, env, ctx).await?
     };
-    if cors {
-        for (name, value) in admin::SNAPSHOT_CORS_HEADERS {
-            resp.headers_mut().set(name, value)?;
-        }
+    for (name, value) in cors {
+        resp.headers_mut().set(name, value)?;
     }
     Ok(resp)
 }
@@ -896,9 +934,9 @@ async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Resp
         return respond(kv_error(e), None);
     }
     let request = api_request(&mut req).await?;
-    let reply = if path.starts_with("/admin/") {
+    let (reply, etag) = if path.starts_with("/admin/") {
         let admin_header = req.headers().get(ADMIN_HEADER)?;
-        admin_route(&kv, settings, &env_config, &request, admin_header.as_deref(), colo(&req)).await
+        (admin_route(&kv, settings, &env_config, &request, admin_header.as_deref(), colo(&req)).await, None)
     } else {
         let needed = with_env(&env_config.id, |s| needed_segments(s, &request)).unwrap_or_default();
         let loaded = match ensure_segments(&kv, &env_config, needed).await {
@@ -906,11 +944,11 @@ async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Resp
             Err(e) => Err(e),
         };
         match loaded {
-            Err(e) => kv_error(e),
+            Err(e) => (kv_error(e), None),
             Ok(()) => {
                 let now = now_ms();
                 with_env(&env_config.id, |s| answer(s, now, &request))
-                    .unwrap_or_else(|| kv_error("this environment's data could not be set up"))
+                    .unwrap_or_else(|| (kv_error("this environment's data could not be set up"), None))
             }
         }
     };
@@ -929,7 +967,7 @@ async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     if claim_handoff() {
         ctx.wait_until(hand_off_after(settings.handoff_window_ms));
     }
-    respond(reply, cn)
+    respond_tagged(reply, cn, etag)
 }
 
 /// Hands the posts that are due (a batch full or old enough, a retry after its backoff) to

@@ -35,6 +35,7 @@ pub mod delivery;
 pub mod docs;
 pub mod large;
 pub mod layout;
+pub mod ofrep;
 pub mod params;
 pub mod pull;
 pub mod sdk_settings;

@@ -20,6 +20,9 @@ pub struct ApiRequest {
     pub content_type: Option<String>,
     /// The body (POST).
     pub body: Option<String>,
+    /// The request headers the routes read (`If-None-Match`, [`crate::ofrep::VALUE_HEADER`]),
+    /// names in lower case.
+    pub headers: Vec<(String, String)>,
 }
 
 impl ApiRequest {
@@ -27,6 +30,11 @@ impl ApiRequest {
     /// split-evaluator; the first wins).
     pub fn param(&self, name: &str) -> Option<&str> {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A header's value (`name` in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Whether this is a POST.
@@ -68,12 +76,21 @@ pub fn path_of(url: &str) -> &str {
 
 /// Decodes one `application/x-www-form-urlencoded` name or value.
 fn form_decode(text: &str) -> String {
+    decode(text, true)
+}
+
+/// A path segment percent-decoded (`+` stays `+`; invalid UTF-8 becomes U+FFFD).
+pub fn path_decode(text: &str) -> String {
+    decode(text, false)
+}
+
+fn decode(text: &str, plus_is_space: bool) -> String {
     let mut bytes = Vec::with_capacity(text.len());
     let mut rest = text.as_bytes();
     while let Some((&b, tail)) = rest.split_first() {
         rest = tail;
         match b {
-            b'+' => bytes.push(b' '),
+            b'+' if plus_is_space => bytes.push(b' '),
             b'%' => match (tail.first().copied().and_then(hex), tail.get(1).copied().and_then(hex)) {
                 (Some(hi), Some(lo)) => {
                     bytes.push(hi << 4 | lo);

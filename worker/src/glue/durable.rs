@@ -257,6 +257,7 @@ async fn apply(shared: &Rc<Shared>, update: &Update) {
                     query: Vec::new(),
                     content_type: Some("application/json".to_owned()),
                     body: Some(body),
+                    headers: Vec::new(),
                 };
                 let reply = push(&kv, settings, &env, &request).await;
                 if reply.status != 200 {

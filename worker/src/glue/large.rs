@@ -11,9 +11,9 @@ use split_edge::sync::large_segments::{self, Definition, FileRequest, LargeSegme
 use worker::kv::KvStore;
 use worker::{Fetch, Headers, Request};
 
-use super::{kv_error, new_version, now_ms, refresh, send, store, with_env, EnvState};
+use super::{dispatch, kv_error, new_version, now_ms, refresh, send, store, with_env, EnvState};
 use crate::admin;
-use crate::api::{self, Reply};
+use crate::api::Reply;
 use crate::config::{EnvConfig, Settings};
 use crate::large::{self, LargeSegmentEntry, Upload, MAX_LOOKUP_ROUNDS};
 use crate::layout::{self, Change};
@@ -23,12 +23,14 @@ use crate::params::ApiRequest;
 /// not hold: the request is answered once with nothing recorded, and the misses collected. None
 /// for environments without large segments and for routes that do not evaluate.
 pub(super) fn misses(s: &mut EnvState, now: u64, request: &ApiRequest) -> Vec<(String, String)> {
-    let evaluates = request.path.starts_with("/client/") && request.path != "/client/track";
+    let evaluates = (request.path.starts_with("/client/") && request.path != "/client/track")
+        || crate::ofrep::route(&request.path).is_some();
     if !evaluates || s.edge.snapshot().remote_large_segments().next().is_none() {
         return Vec::new();
     }
+    let data = crate::ofrep::data_tag(s.manifest.as_ref());
     s.edge.snapshot().take_large_misses();
-    s.edge.without_recording(|edge| api::client(edge, now, request));
+    s.edge.without_recording(|edge| dispatch(edge, now, request, &data));
     s.edge.snapshot().take_large_misses()
 }
 
