@@ -1095,23 +1095,21 @@ async fn admin_route(
             Ok(()) => snapshot(kv, env).await,
             Err(e) => kv_error(e),
         },
-        (false, "/admin/split-changes" | "/admin/segment-changes" | admin::SNAPSHOT_PATH) if req.is_post() => {
+        (
+            false,
+            "/admin/split-changes" | "/admin/segment-changes" | admin::SNAPSHOT_PATH | admin::LARGE_SEGMENT_PATH,
+        ) if req.is_post() => {
             if settings.admin_token.is_none() {
                 return Reply::error(403, "data pushes are disabled: set SPLIT_EDGE_ADMIN_TOKEN".into());
             }
             if !auth::is_admin(settings.admin_token.as_deref(), admin_header) {
                 return Reply::error(403, "the X-Admin-Token header is missing or wrong".into());
             }
-            push(kv, settings, env, req).await
-        }
-        (false, admin::LARGE_SEGMENT_PATH) if req.is_post() => {
-            if settings.admin_token.is_none() {
-                return Reply::error(403, "data pushes are disabled: set SPLIT_EDGE_ADMIN_TOKEN".into());
+            if req.path == admin::LARGE_SEGMENT_PATH {
+                large::push(kv, settings, env, req).await
+            } else {
+                push(kv, settings, env, req).await
             }
-            if !auth::is_admin(settings.admin_token.as_deref(), admin_header) {
-                return Reply::error(403, "the X-Admin-Token header is missing or wrong".into());
-            }
-            large::push(kv, settings, env, req).await
         }
         _ => fallback(req),
     }
