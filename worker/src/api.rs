@@ -267,14 +267,8 @@ pub fn manager(edge: &SplitEdge, req: &ApiRequest) -> Option<Reply> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use split_edge::sdk::SplitEdgeConfig;
 
-    fn edge() -> SplitEdge {
-        let mut edge = SplitEdge::new(SplitEdgeConfig::new("k")).unwrap();
-        let flags = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../demo/splits.json")).unwrap();
-        edge.snapshot_mut().apply_split_changes_json(&flags).unwrap();
-        edge
-    }
+    use crate::test_support::demo_edge as edge;
 
     fn get(path: &str, query: &[(&str, &str)]) -> ApiRequest {
         ApiRequest {

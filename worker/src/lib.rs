@@ -44,3 +44,17 @@ pub mod stream;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;
+
+/// Helpers shared by the native tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use split_edge::sdk::{SplitEdge, SplitEdgeConfig};
+
+    /// A core object over the demo snapshot's flags (no segments).
+    pub(crate) fn demo_edge() -> SplitEdge {
+        let mut edge = SplitEdge::new(SplitEdgeConfig::new("k")).unwrap();
+        let flags = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../demo/splits.json")).unwrap();
+        edge.snapshot_mut().apply_split_changes_json(&flags).unwrap();
+        edge
+    }
+}

@@ -309,12 +309,7 @@ mod tests {
     use super::*;
     use split_edge::sdk::SplitEdgeConfig;
 
-    fn edge() -> SplitEdge {
-        let mut edge = SplitEdge::new(SplitEdgeConfig::new("k")).unwrap();
-        let flags = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../demo/splits.json")).unwrap();
-        edge.snapshot_mut().apply_split_changes_json(&flags).unwrap();
-        edge
-    }
+    use crate::test_support::demo_edge as edge;
 
     fn post(path: &str, body: &str, headers: &[(&str, &str)]) -> ApiRequest {
         ApiRequest {
