@@ -63,6 +63,7 @@ pub mod labels;
 pub mod localhost;
 pub mod manager;
 pub mod model;
+pub mod openfeature;
 pub mod recorder;
 pub mod regex;
 pub mod sdk;

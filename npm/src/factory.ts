@@ -28,7 +28,10 @@ import type {
   TreatmentWithConfig,
   Treatments,
   TreatmentsWithConfig,
+  SdkEvent,
+  SdkEventListener,
 } from './types.js';
+import { RESOLVE, type EngineResolution, type ValueKind } from './bridge.js';
 
 /** A request the engine wants sent. */
 export interface EngineRequest {
@@ -73,6 +76,8 @@ export interface RawEngine {
   onResponse(id: number, status: number, body: string, now: number): EngineProgress;
   onNetworkError(id: number, message: string, now: number): EngineProgress;
   stats(): DeliveryStats;
+  resolveOpenFeature(now: number, kind: string, flag: string, context: string): string;
+  dataVersion(): string;
   free(): void;
 }
 
@@ -164,6 +169,13 @@ export interface Host {
 
 /** The package version. */
 export const VERSION = '0.1.0';
+
+/** The client's events (JS SDK `client.Event`, plus split-edge's end of a synchronization). */
+export const EVENTS = Object.freeze({
+  SDK_READY: 'init::ready',
+  SDK_UPDATE: 'state::update',
+  SDK_SYNC: 'split-edge::sync',
+} as const);
 
 const LEVELS: Record<LogLevel, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 };
 
@@ -285,6 +297,9 @@ class Instance implements SplitEdgeFactory {
   private readyPromise: Promise<void>;
   private destroyed = false;
   private clientInstance: SplitEdgeClient | undefined;
+  private readonly listeners = new Map<SdkEvent, Set<SdkEventListener>>();
+  private isReady = false;
+  private dataVersion = '';
 
   constructor(glue: Glue, private readonly host: Host, settings: Settings) {
     this.settings = settings;
@@ -315,10 +330,18 @@ class Instance implements SplitEdgeFactory {
       this.readyPromise = this.sync().then((r) => {
         if (!r.ok) throw new Error(`split-edge: the first synchronization failed: ${r.error ?? 'unknown error'}`);
       });
-      this.readyPromise.catch(() => undefined);
     } else {
       this.readyPromise = Promise.resolve();
     }
+    this.dataVersion = this.engine.dataVersion();
+    this.readyPromise.then(
+      () => {
+        this.isReady = true;
+        this.dataVersion = this.engine.dataVersion();
+        this.emit(EVENTS.SDK_READY);
+      },
+      () => undefined,
+    );
     if (this.auto) {
       const rate = (settings.scheduler?.featuresRefreshRate ?? 60) * 1000;
       this.syncTimer = setInterval(() => void this.sync(), rate);
@@ -344,18 +367,70 @@ class Instance implements SplitEdgeFactory {
       ignored = [];
     }
     for (const line of ignored) this.log('WARN', `localhost: ignored ${line}`);
+    this.changed();
   }
 
   updateSplitChanges(input: SplitChangeBody | string): SplitChangeSummary {
-    return this.engine.applySplitChanges(body(input, 'a SplitChange body'));
+    const summary = this.engine.applySplitChanges(body(input, 'a SplitChange body'));
+    this.changed();
+    return summary;
   }
 
   updateSegmentChanges(...bodies: Array<SegmentChangeBody | string>): void {
     this.engine.applySegmentChanges(bodies.map((b) => body(b, 'a SegmentChange body')), false);
+    this.changed();
   }
 
   updateLargeSegmentChanges(...bodies: Array<SegmentChangeBody | string>): void {
     this.engine.applySegmentChanges(bodies.map((b) => body(b, 'a SegmentChange body')), true);
+    this.changed();
+  }
+
+  // ----- events ------------------------------------------------------------------------------
+
+  /** Emits `SDK_UPDATE` when the data changed since the last look (after ready). */
+  private changed(): void {
+    if (!this.isReady) return;
+    const version = this.engine.dataVersion();
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    this.emit(EVENTS.SDK_UPDATE);
+  }
+
+  private emit(event: SdkEvent, detail?: unknown): void {
+    const set = this.listeners.get(event);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        listener(detail);
+      } catch (e) {
+        this.log('WARN', `a ${event} listener threw: ${String(e)}`);
+      }
+    }
+  }
+
+  /** @internal */
+  on(event: SdkEvent, listener: SdkEventListener): void {
+    if (typeof listener !== 'function') throw new TypeError('the listener must be a function');
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener);
+  }
+
+  /** @internal */
+  off(event: SdkEvent, listener: SdkEventListener): void {
+    this.listeners.get(event)?.delete(listener);
+  }
+
+  /** @internal One OpenFeature resolution (the providers' entry; see `bridge.ts`). */
+  [RESOLVE](kind: ValueKind, flag: string, context: string): EngineResolution {
+    if (this.refused('OpenFeature resolution')) {
+      return { key: flag, errorCode: 'GENERAL', errorDetails: 'the split-edge client has been destroyed' };
+    }
+    const out = JSON.parse(this.engine.resolveOpenFeature(Date.now(), kind, flag, context)) as EngineResolution;
+    if (this.listener) this.notifyListener(undefined);
+    if (this.auto && this.timer === undefined) this.schedule();
+    return out;
   }
 
   // ----- client and manager ------------------------------------------------------------------
@@ -557,7 +632,9 @@ class Instance implements SplitEdgeFactory {
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       this.log('ERROR', `sync: ${error}`);
-      return { ok: false, error, fatal: false, requests };
+      const result: SyncResult = { ok: false, error, fatal: false, requests };
+      this.emit(EVENTS.SDK_SYNC, result);
+      return result;
     }
   }
 
@@ -579,7 +656,12 @@ class Instance implements SplitEdgeFactory {
     }
     const result = finished ?? { ok: true, requests };
     result.requests = requests;
-    if (!result.ok) this.log('ERROR', `sync: ${result.error ?? 'failed'}`);
+    if (!result.ok) {
+      this.log('ERROR', `sync: ${result.error ?? 'failed'}`);
+    } else {
+      this.changed();
+    }
+    this.emit(EVENTS.SDK_SYNC, result);
     if (result.fatal && this.syncTimer !== undefined) {
       clearInterval(this.syncTimer);
       this.syncTimer = undefined;
@@ -622,7 +704,19 @@ function controls<T>(names: unknown, value: () => T): Record<string, T> {
 }
 
 class Client implements SplitEdgeClient {
+  readonly Event = EVENTS;
+
   constructor(private readonly sdk: Instance) {}
+
+  on(event: SdkEvent, listener: SdkEventListener): this {
+    this.sdk.on(event, listener);
+    return this;
+  }
+
+  off(event: SdkEvent, listener: SdkEventListener): this {
+    this.sdk.off(event, listener);
+    return this;
+  }
 
   getTreatment(key: SplitKey, featureFlagName: string, attributes?: Attributes, options?: EvaluationOptions): string {
     return this.sdk.treatment(key, featureFlagName, attributes, options);

@@ -293,6 +293,17 @@ export interface SyncResult {
   requests: number;
 }
 
+/**
+ * A client event: `SDK_READY` (`'init::ready'`) once the first data is in; `SDK_UPDATE`
+ * (`'state::update'`) whenever an update or a synchronization changed the data;
+ * `SDK_SYNC` (`'split-edge::sync'`, split-edge's) after every synchronization with Split's
+ * API, with its {@link SyncResult}.
+ */
+export type SdkEvent = 'init::ready' | 'state::update' | 'split-edge::sync';
+
+/** A listener of client events (`SDK_SYNC` passes the {@link SyncResult}). */
+export type SdkEventListener = (detail?: unknown) => void;
+
 /** A client: evaluations and events (JS SDK `SplitIO.IClient`, server-side signatures). */
 export interface SplitEdgeClient {
   getTreatment(key: SplitKey, featureFlagName: string, attributes?: Attributes, options?: EvaluationOptions): string;
@@ -309,6 +320,12 @@ export interface SplitEdgeClient {
   explain(key: SplitKey, featureFlagName: string, attributes?: Attributes): Explanation;
   /** Resolves when the first data is loaded (at once when data was given). */
   ready(): Promise<void>;
+  /** The event names (JS SDK `client.Event`, plus `SDK_SYNC`). */
+  readonly Event: { readonly SDK_READY: 'init::ready'; readonly SDK_UPDATE: 'state::update'; readonly SDK_SYNC: 'split-edge::sync' };
+  /** Calls `listener` on each `event` (see {@link SdkEvent}). */
+  on(event: SdkEvent, listener: SdkEventListener): this;
+  /** Stops calling `listener` on `event`. */
+  off(event: SdkEvent, listener: SdkEventListener): this;
   /** Posts every queued impression, count, unique key and event now. */
   flush(): Promise<FlushReport>;
   /** Flushes and stops every timer. */

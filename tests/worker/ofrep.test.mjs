@@ -14,6 +14,7 @@ import { OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { build } from 'esbuild';
 import { pushFolder, root, start } from './helpers.mjs';
+import { contextOf as anyContextOf, matches } from '../openfeature/corpus.mjs';
 import { startStaticServer } from '../../www/serve.mjs';
 import { CHROMIUM, launchChromium } from '../browser/chromium.mjs';
 import { existsSync } from 'node:fs';
@@ -23,29 +24,8 @@ const CORPORA = resolve(root, '..', 'shared', 'conformance');
 const lines = (file) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 /** How many distinct contexts of each corpus the web provider evaluates (each a bulk call). */
 const WEB_CONTEXTS = 150;
-
-/** The OpenFeature context of a corpus request, or null when OpenFeature cannot express it. */
-function contextOf(req) {
-  const attrs = req.attributes;
-  if (attrs !== undefined && attrs !== null && (typeof attrs !== 'object' || Array.isArray(attrs))) return null;
-  if (attrs && ('targetingKey' in attrs || 'bucketingKey' in attrs)) return null;
-  if (typeof req.flag !== 'string' || encodeURIComponent(req.flag) !== req.flag) return null;
-  const ctx = { ...(attrs ?? {}) };
-  if (req.key !== undefined) ctx.targetingKey = req.key;
-  if ('bucketingKey' in req && req.bucketingKey !== undefined) ctx.bucketingKey = req.bucketingKey;
-  return ctx;
-}
-
-/** Whether an OpenFeature resolution is the expected get-treatment-with-config answer. */
-function matches(details, exp) {
-  if (exp.treatment === 'control') {
-    // Rejected inputs, missing flags and exceptions: OpenFeature's default with an error code.
-    const code = exp.label === 'definition not found' ? 'FLAG_NOT_FOUND' : exp.label === null ? /INVALID_CONTEXT|TARGETING_KEY_MISSING/ : 'GENERAL';
-    return details.value === 'default' && (code instanceof RegExp ? code.test(details.errorCode) : details.errorCode === code);
-  }
-  return details.value === exp.treatment && details.variant === exp.treatment && (details.flagMetadata?.config ?? null) === exp.config
-    && typeof details.flagMetadata?.label === 'string' && details.flagMetadata.label === exp.label;
-}
+/** Flag names go in the URL path: only those that need no encoding. */
+const contextOf = (req) => anyContextOf(req, { urlSafe: true });
 
 describe('OFREP through OpenFeature providers', () => {
   const workers = {};

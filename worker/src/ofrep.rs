@@ -3,30 +3,17 @@
 //! `POST /ofrep/v1/evaluate/flags` (every flag, what web providers call, with `ETag` /
 //! `If-None-Match`).
 //!
-//! Mapping (stated in the README):
-//! - the request's `context.targetingKey` is the matching key, `context.bucketingKey` the
-//!   bucketing key, every other member of `context` a Split attribute;
-//! - `variant` is the treatment; `value` is the treatment too, unless the request's
-//!   [`VALUE_HEADER`] asks otherwise: `typed` gives `on`/`true` → `true`, `off`/`false` →
-//!   `false`, a numeric treatment → that number, any other treatment → itself; `config` gives
-//!   the treatment's config parsed (`null` when it has none);
-//! - `reason`: `DISABLED` for a killed flag; `SPLIT` when the matched condition divides traffic
-//!   between treatments; `TARGETING_MATCH` when it gives one treatment; `DEFAULT` when no
-//!   condition matched, the key is outside the traffic allocation, the prerequisites are not
-//!   met, or the single-treatment condition is Split's default rule; `ERROR` for a configured
-//!   fallback treatment. `metadata` carries the exact Split `label`, the `changeNumber` and, when
-//!   the treatment has one, its `config` (a string);
-//! - a flag that does not exist is `FLAG_NOT_FOUND` (404); an evaluation that answers `control`
-//!   (no data yet, an exception) is `GENERAL` (500, single) or a failed entry (bulk); a body that
-//!   is not JSON is `PARSE_ERROR`, a missing `targetingKey` `TARGETING_KEY_MISSING`, a context
-//!   Split rejects `INVALID_CONTEXT` (400, with Split's validation message).
+//! The mapping of Split's answers to OpenFeature's (context, variant, value, reason, metadata,
+//! error codes) is the core's [`split_edge::openfeature`], shared with the npm package's
+//! providers; the value is chosen by the [`VALUE_HEADER`] request header (`treatment`, the
+//! default; `typed`; `config`). Here: the routes, the HTTP statuses (`FLAG_NOT_FOUND` 404,
+//! `GENERAL` 500, context errors 400) and the bulk route's `ETag`.
 //!
 //! Impressions are recorded as for `get-treatment` (bulk: one per flag, as `get-treatments`).
 
-use serde_json::{json, Map, Value};
-use split_edge::compiled::Rules;
+use serde_json::{json, Value};
+use split_edge::openfeature::{self, Context, ErrorCode, Failure, ValueKind};
 use split_edge::sdk::SplitEdge;
-use split_edge::{labels, CallTarget, EvaluationOptions, Evaluations, TreatmentResult};
 
 use crate::api::{Reply, JSON};
 use crate::layout::Manifest;
@@ -50,25 +37,13 @@ pub const CORS_HEADERS: [(&str, &str); 5] = [
     ("access-control-max-age", "86400"),
 ];
 
-/// What `value` holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValueMode {
-    /// The treatment.
-    Treatment,
-    /// Booleans and numbers read from the treatment, else the treatment.
-    Typed,
-    /// The treatment's config, parsed.
-    Config,
-}
-
-impl ValueMode {
-    fn parse(header: Option<&str>) -> Result<ValueMode, String> {
-        match header.map(str::trim) {
-            None | Some("" | "treatment") => Ok(ValueMode::Treatment),
-            Some("typed") => Ok(ValueMode::Typed),
-            Some("config") => Ok(ValueMode::Config),
-            Some(other) => Err(format!("the X-Split-Value header must be treatment, typed or config, not {other:?}")),
-        }
+/// The value kind the [`VALUE_HEADER`] asks for.
+fn value_kind(header: Option<&str>) -> Result<ValueKind, String> {
+    match header.map(str::trim) {
+        None | Some("" | "treatment") => Ok(ValueKind::Treatment),
+        Some("typed") => Ok(ValueKind::Typed),
+        Some("config") => Ok(ValueKind::Config),
+        Some(other) => Err(format!("the X-Split-Value header must be treatment, typed or config, not {other:?}")),
     }
 }
 
@@ -105,50 +80,28 @@ pub fn data_tag(manifest: Option<&Manifest>) -> String {
     tag
 }
 
-fn error(status: u16, key: Option<&str>, code: &str, details: impl Into<String>) -> Answer {
-    let mut body = json!({"errorCode": code, "errorDetails": details.into()});
-    if let (Some(k), Some(map)) = (key, body.as_object_mut()) {
-        map.insert("key".to_owned(), Value::String(k.to_owned()));
-    }
-    Answer { reply: Reply::json(status, &body), etag: None }
+fn error(status: u16, key: Option<&str>, failure: &Failure) -> Answer {
+    Answer { reply: Reply::json(status, &failure.to_json(key)), etag: None }
 }
 
-/// The evaluation inputs read from a request body: the key (a string, number or
-/// `{matchingKey, bucketingKey}`) and the attributes.
-struct Context {
-    key: Value,
-    attributes: Value,
-    /// The context as sent, for the `ETag`.
-    raw: String,
-}
-
-fn context(req: &ApiRequest, key: Option<&str>) -> Result<Context, Answer> {
+/// The request body's context, and the context as sent (for the `ETag`).
+fn context(req: &ApiRequest) -> Result<(Context, String), Failure> {
     let body = req.body.as_deref().unwrap_or_default();
     if body.len() > params::BODY_LIMIT {
-        return Err(error(400, key, "PARSE_ERROR", format!("the body is over {} bytes", params::BODY_LIMIT)));
+        return Err(Failure::new(ErrorCode::ParseError, format!("the body is over {} bytes", params::BODY_LIMIT)));
     }
     let parsed: Value = if body.trim().is_empty() {
         json!({})
     } else {
-        serde_json::from_str(body).map_err(|e| error(400, key, "PARSE_ERROR", format!("the body is not JSON: {e}")))?
+        serde_json::from_str(body)
+            .map_err(|e| Failure::new(ErrorCode::ParseError, format!("the body is not JSON: {e}")))?
     };
     let Value::Object(mut request) = parsed else {
-        return Err(error(400, key, "PARSE_ERROR", "the body must be a JSON object {\"context\": {...}}"));
+        return Err(Failure::new(ErrorCode::ParseError, "the body must be a JSON object {\"context\": {...}}"));
     };
-    let mut context = match request.remove("context") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(c)) => c,
-        Some(_) => return Err(error(400, key, "INVALID_CONTEXT", "context must be an object")),
-    };
-    let raw = Value::Object(context.clone()).to_string();
-    let Some(targeting) = context.remove("targetingKey").filter(|v| !v.is_null()) else {
-        return Err(error(400, key, "TARGETING_KEY_MISSING", "context.targetingKey is required (the Split key)"));
-    };
-    let key_value = match context.remove("bucketingKey") {
-        None | Some(Value::Null) => targeting,
-        Some(b) => json!({"matchingKey": targeting, "bucketingKey": b}),
-    };
-    Ok(Context { key: key_value, attributes: Value::Object(context), raw })
+    let context = request.remove("context").unwrap_or(Value::Null);
+    let raw = if context.is_null() { "{}".to_owned() } else { context.to_string() };
+    Ok((Context::from_json(context)?, raw))
 }
 
 /// Answers an OFREP request (`None`: not an OFREP route or not a POST).
@@ -158,68 +111,37 @@ pub fn answer(edge: &mut SplitEdge, now_ms: u64, req: &ApiRequest, data: &str) -
         return None;
     }
     let key = flag.as_deref();
-    let mode = match ValueMode::parse(req.header(VALUE_HEADER)) {
-        Ok(m) => m,
-        Err(e) => return Some(error(400, key, "INVALID_CONTEXT", e)),
+    let kind = match value_kind(req.header(VALUE_HEADER)) {
+        Ok(k) => k,
+        Err(e) => return Some(error(400, key, &Failure::new(ErrorCode::InvalidContext, e))),
     };
-    let ctx = match context(req, key) {
+    let (ctx, raw) = match context(req).and_then(|(c, raw)| c.validate(edge).map(|()| (c, raw))) {
         Ok(c) => c,
-        Err(a) => return Some(a),
+        Err(f) => return Some(error(400, key, &f)),
     };
-    // The key and attributes are validated as Split validates them (a valid name stands in for
-    // the flag: a flag that does not exist is FLAG_NOT_FOUND, not a bad context).
-    let probe = Value::String("-".to_owned());
-    let invalid =
-        edge.client().validation_errors_json(CallTarget::Flag, Some(&ctx.key), Some(&probe), Some(&ctx.attributes));
-    if !invalid.is_empty() {
-        let details: Vec<String> = invalid.iter().map(ToString::to_string).collect();
-        return Some(error(400, key, "INVALID_CONTEXT", details.join(" ")));
-    }
-    let options = EvaluationOptions::default();
-    Some(match flag.as_deref() {
-        Some(name) if split_edge::js::trim(name).is_empty() => {
-            error(404, key, "FLAG_NOT_FOUND", "the flag key in the path is empty")
-        }
+    Some(match key {
         Some(name) => {
-            let flag_value = Value::String(name.to_owned());
-            let result = edge
-                .get_treatment_json(now_ms, Some(&ctx.key), Some(&flag_value), Some(&ctx.attributes), &options)
-                .into_owned();
-            let evaluated = entry(edge, name, &result, mode);
-            let status = match evaluated.get("errorCode").and_then(Value::as_str) {
-                None => 200,
-                Some("FLAG_NOT_FOUND") => 404,
-                Some(_) => 500,
+            let result = openfeature::resolve(edge, now_ms, name, &ctx, kind);
+            let status = match &result {
+                Ok(_) => 200,
+                Err(f) if f.code == ErrorCode::FlagNotFound => 404,
+                Err(_) => 500,
             };
-            Answer { reply: Reply::json(status, &evaluated), etag: None }
+            Answer { reply: Reply::json(status, &openfeature::to_json(name, &result)), etag: None }
         }
         None => {
-            let etag = format!("\"{:016x}\"", fnv(&[data, &ctx.raw, mode.name()]));
+            let etag = format!("\"{:016x}\"", fnv(&[data, &raw, kind.name()]));
             if req.header(IF_NONE_MATCH).is_some_and(|h| h.split(',').any(|t| t.trim() == etag)) {
                 let reply = Reply { status: 304, content_type: JSON, body: String::new() };
                 return Some(Answer { reply, etag: Some(etag) });
             }
-            let names = Value::Array(edge.snapshot().flag_names().iter().cloned().map(Value::String).collect());
-            let results: Vec<(String, TreatmentResult<'static>)> =
-                owned(&edge.get_treatments_json(now_ms, Some(&ctx.key), Some(&names), Some(&ctx.attributes), &options));
-            let flags: Vec<Value> = results.iter().map(|(n, r)| entry(edge, n, r, mode)).collect();
+            let flags: Vec<Value> = openfeature::resolve_all(edge, now_ms, &ctx, kind)
+                .iter()
+                .map(|(name, result)| openfeature::to_json(name, result))
+                .collect();
             Answer { reply: Reply::json(200, &json!({ "flags": flags })), etag: Some(etag) }
         }
     })
-}
-
-fn owned(results: &Evaluations<'_>) -> Vec<(String, TreatmentResult<'static>)> {
-    results.iter().map(|(n, r)| (n.to_string(), r.clone().into_owned())).collect()
-}
-
-impl ValueMode {
-    fn name(self) -> &'static str {
-        match self {
-            ValueMode::Treatment => "treatment",
-            ValueMode::Typed => "typed",
-            ValueMode::Config => "config",
-        }
-    }
 }
 
 /// FNV-1a over the parts, each followed by a 0 byte.
@@ -234,80 +156,11 @@ fn fnv(parts: &[&str]) -> u64 {
     h
 }
 
-/// One flag's OFREP entry: an evaluation success, or a failure (`errorCode`).
-fn entry(edge: &SplitEdge, name: &str, r: &TreatmentResult<'_>, mode: ValueMode) -> Value {
-    let label = r.label.as_deref().unwrap_or_default();
-    if r.treatment == labels::CONTROL {
-        let (code, details) = if label == labels::DEFINITION_NOT_FOUND {
-            ("FLAG_NOT_FOUND", format!("no feature flag named {name:?}"))
-        } else {
-            ("GENERAL", format!("the evaluation answered control ({label})"))
-        };
-        return json!({"key": name, "errorCode": code, "errorDetails": details});
-    }
-    let value = match mode {
-        ValueMode::Treatment => Value::String(r.treatment.to_string()),
-        ValueMode::Typed => typed(&r.treatment),
-        ValueMode::Config => match r.config.as_deref().map(serde_json::from_str::<Value>) {
-            None => Value::Null,
-            Some(Ok(v)) => v,
-            Some(Err(e)) => {
-                return json!({"key": name, "errorCode": "GENERAL",
-                    "errorDetails": format!("the config of treatment {:?} is not JSON: {e}", r.treatment)})
-            }
-        },
-    };
-    let mut metadata = Map::new();
-    metadata.insert("label".to_owned(), Value::String(label.to_owned()));
-    if let Some(cn) = r.change_number {
-        metadata.insert("changeNumber".to_owned(), json!(cn));
-    }
-    if let Some(config) = r.config.as_deref() {
-        metadata.insert("config".to_owned(), Value::String(config.to_owned()));
-    }
-    json!({"key": name, "value": value, "variant": r.treatment, "reason": reason(edge, name, r), "metadata": metadata})
-}
-
-/// `on`/`true` → true, `off`/`false` → false, a JSON number → it, else the treatment.
-fn typed(treatment: &str) -> Value {
-    match treatment {
-        "on" | "true" => Value::Bool(true),
-        "off" | "false" => Value::Bool(false),
-        t => match serde_json::from_str::<Value>(t) {
-            Ok(n @ Value::Number(_)) => n,
-            _ => Value::String(t.to_owned()),
-        },
-    }
-}
-
-/// The OpenFeature reason of a non-control answer (see the module docs).
-fn reason(edge: &SplitEdge, name: &str, r: &TreatmentResult<'_>) -> &'static str {
-    let label = r.label.as_deref().unwrap_or_default();
-    if label == labels::KILLED {
-        return "DISABLED";
-    }
-    if label.starts_with(labels::FALLBACK_PREFIX) {
-        return "ERROR";
-    }
-    if label == labels::NOT_IN_SPLIT || label == labels::PREREQUISITES_NOT_MET {
-        return "DEFAULT";
-    }
-    let Some(index) = r.decision.condition else { return "DEFAULT" };
-    let splits = edge.snapshot().flag(name).is_some_and(|f| match &f.rules {
-        Rules::Conditions(c) => c.get(index).and_then(|c| c.partitions.as_ref()).is_some_and(|p| p.divides()),
-        _ => false,
-    });
-    match (splits, label == labels::DEFAULT_RULE) {
-        (true, _) => "SPLIT",
-        (false, true) => "DEFAULT",
-        (false, false) => "TARGETING_MATCH",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use split_edge::sdk::SplitEdgeConfig;
+    use split_edge::EvaluationOptions;
 
     use crate::test_support::demo_edge as edge;
 
@@ -461,13 +314,10 @@ mod tests {
     }
 
     #[test]
-    fn typed_values_and_data_tags() {
-        assert_eq!(typed("on"), Value::Bool(true));
-        assert_eq!(typed("false"), Value::Bool(false));
-        assert_eq!(typed("12.5"), json!(12.5));
-        assert_eq!(typed("-3"), json!(-3));
-        assert_eq!(typed("v1"), json!("v1"));
-        assert_eq!(typed("1e400"), json!("1e400"));
+    fn value_headers_routes_and_data_tags() {
+        assert_eq!(value_kind(Some(" typed ")), Ok(ValueKind::Typed));
+        assert_eq!(value_kind(None), Ok(ValueKind::Treatment));
+        assert!(value_kind(Some("bool")).is_err());
         assert_eq!(route("/ofrep/v1/evaluate/flags/a%20b+c"), Some(Some("a b+c".to_owned())));
         assert_eq!(route(BULK_PATH), Some(None));
         assert_eq!(route("/ofrep/v1/evaluate/flagsx"), None);

@@ -293,6 +293,45 @@ impl Engine {
         Ok(out)
     }
 
+    /// An OpenFeature resolution of `flag` (see `split_edge::openfeature`): `kind` is
+    /// `boolean`, `string`, `number` or `object`; `context` the evaluation context as JSON text
+    /// (`targetingKey`, `bucketingKey`, attributes). Returns OFREP's JSON shape: `{key, value,
+    /// variant, reason, metadata}`, or `{key, errorCode, errorDetails}`. The impression is
+    /// recorded as `getTreatment` records it.
+    #[wasm_bindgen(js_name = resolveOpenFeature)]
+    pub fn resolve_open_feature(&mut self, now: f64, kind: &str, flag: &str, context: &str) -> Result<String, JsError> {
+        use split_edge::openfeature::{self, Context, ErrorCode, Failure, ValueKind};
+        let kind = ValueKind::from_name(kind).ok_or_else(|| JsError::new(&format!("unknown value kind {kind:?}")))?;
+        let result = serde_json::from_str::<Value>(context)
+            .map_err(|e| Failure::new(ErrorCode::InvalidContext, format!("the context is not JSON: {e}")))
+            .and_then(Context::from_json)
+            .and_then(|c| c.validate(&self.edge).map(|()| c))
+            .and_then(|c| openfeature::resolve(&mut self.edge, now_ms(now), flag, &c, kind));
+        Ok(openfeature::to_json(flag, &result).to_string())
+    }
+
+    /// A tag of the loaded data's change numbers (flags, rule-based segments, every segment and
+    /// large segment): it changes whenever an update or a synchronization changed the data.
+    #[wasm_bindgen(js_name = dataVersion)]
+    pub fn data_version(&self) -> String {
+        let snapshot = self.edge.snapshot();
+        let mut parts: Vec<String> =
+            snapshot.segments().map(|(name, s)| format!("{name}={}", s.change_number)).collect();
+        for name in snapshot.all_segments_used().large {
+            if let Some(s) = snapshot.large_segment(&name) {
+                parts.push(format!("L{name}={}", s.change_number));
+            }
+        }
+        parts.sort_unstable();
+        format!(
+            "{}.{}|{}|{}",
+            snapshot.flags_change_number(),
+            snapshot.rule_based_segments_change_number(),
+            snapshot.flag_count(),
+            parts.join("|")
+        )
+    }
+
     /// The validation messages of the last evaluation call, if it was rejected, or `undefined`.
     #[wasm_bindgen(js_name = takeErrors)]
     pub fn take_errors(&mut self) -> Option<Vec<String>> {
