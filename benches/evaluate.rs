@@ -13,6 +13,9 @@
 //!   the clean corpus produces, replayed through a `Recorder` (then flushed and acknowledged), so
 //!   its cost per impression can be compared with `evaluate/clean_corpus`. The end-to-end groups
 //!   above also include the cache pressure the recorder's data puts on a warm benchmark loop.
+//! - `bulk/evaluate_range`, `bulk/get_treatments_loop`: 200 keys × the 182 flags the clean corpus
+//!   names, through one bulk request (`split_edge::bulk`, NDJSON output included) and through one
+//!   `SplitEdge::get_treatments_json` per key, impressions recorded; throughput is evaluations.
 //! - `load/large_snapshot`: parsing and compiling a generated snapshot of 1,000 flags and 50
 //!   segments holding 100,000 keys in all. The heap it occupies is printed once, counted by the
 //!   allocator below.
@@ -26,7 +29,7 @@ use serde_json::{json, Map, Value};
 use split_edge::http::HttpOutcome;
 use split_edge::impressions::ImpressionsMode;
 use split_edge::sdk::{SplitEdge, SplitEdgeConfig};
-use split_edge::{conformance, Client, ClientConfig, EvaluationOptions, Key, Snapshot};
+use split_edge::{bulk, conformance, Client, ClientConfig, EvaluationOptions, Key, Snapshot};
 
 /// Counts live heap bytes, to report the memory a loaded snapshot holds.
 struct Counting;
@@ -244,5 +247,55 @@ fn bench_load(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_evaluate, bench_impressions, bench_record, bench_load);
+/// `bulk/evaluate_range` against `bulk/get_treatments_loop`: 200 keys of the clean corpus (with their
+/// attributes) × every flag its requests name (182), with impressions (OPTIMIZED), through one bulk
+/// request (NDJSON output included) and through one `get_treatments_json` call per key.
+fn bench_bulk(c: &mut Criterion) {
+    let (snapshot, requests) = clean_corpus();
+    let mut flags: Vec<String> = requests.iter().map(|r| r.flag.clone()).collect();
+    flags.sort();
+    flags.dedup();
+    let keys: Vec<&Request> = requests.iter().take(200).collect();
+    let body = json!({
+        "keys": keys.iter().map(|r| json!({"key": r.key.matching_key, "attributes": r.attributes})).collect::<Vec<_>>(),
+        "flags": flags,
+    })
+    .to_string();
+    let names = Value::Array(flags.iter().map(|f| json!(f)).collect());
+    let key_values: Vec<Value> = keys.iter().map(|r| json!(r.key.matching_key)).collect();
+    let attributes: Vec<Option<Value>> = keys.iter().map(|r| r.attributes.clone().map(Value::Object)).collect();
+    let options = EvaluationOptions::default();
+    let limits = bulk::BulkLimits::default();
+    let mut group = c.benchmark_group("bulk");
+    group.throughput(Throughput::Elements((keys.len() * flags.len()) as u64));
+    let mut edge = SplitEdge::with_snapshot(SplitEdgeConfig::new("bench-key"), snapshot.clone()).expect("valid config");
+    let mut now = 1_700_000_000_000_u64;
+    let mut out = String::new();
+    group.bench_function("evaluate_range", |b| {
+        b.iter(|| {
+            let plan = bulk::parse(&body, &limits).expect("valid body").plan(edge.client(), &limits).expect("plan");
+            out.clear();
+            black_box(plan.evaluate_range(&mut edge, now, 0..plan.len(), &mut out));
+            now += 1_000;
+            for post in edge.flush(now) {
+                black_box(edge.on_outcome(post.id, HttpOutcome::response(200, ""), now));
+            }
+        })
+    });
+    let mut edge = SplitEdge::with_snapshot(SplitEdgeConfig::new("bench-key"), snapshot).expect("valid config");
+    group.bench_function("get_treatments_loop", |b| {
+        b.iter(|| {
+            for (key, attrs) in key_values.iter().zip(&attributes) {
+                black_box(edge.get_treatments_json(now, Some(key), Some(&names), attrs.as_ref(), &options));
+            }
+            now += 1_000;
+            for post in edge.flush(now) {
+                black_box(edge.on_outcome(post.id, HttpOutcome::response(200, ""), now));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_evaluate, bench_impressions, bench_record, bench_load, bench_bulk);
 criterion_main!(benches);

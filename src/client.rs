@@ -514,6 +514,12 @@ impl<'s> Client<'s> {
         if !self.is_ready() {
             return Vec::new();
         }
+        self.evaluate_names(key, self.names_in_sets(sets), attributes, options)
+    }
+
+    /// The flags of validated sets, in request-set order, each set in its insertion order, without
+    /// repeats.
+    fn names_in_sets(&self, sets: &[String]) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         for set in sets {
             for name in self.snapshot.flag_names_in_set(set) {
@@ -522,7 +528,30 @@ impl<'s> Client<'s> {
                 }
             }
         }
-        self.evaluate_names(key, names, attributes, options)
+        names
+    }
+
+    /// The flag names that [`Client::evaluate_flag_sets`] of `sets` evaluates (for any valid
+    /// key): none when the sets are rejected or no data is loaded. For hosts that resolve the
+    /// sets once for many keys and then call [`Client::evaluate_valid_names`].
+    pub(crate) fn flag_names_of_sets<S: AsRef<str>>(&self, sets: &[S]) -> Vec<String> {
+        match validate::flag_sets(sets, &self.config.flag_set_filter, FLAG_SETS) {
+            Ok(sets) if self.is_ready() => self.names_in_sets(&sets),
+            _ => Vec::new(),
+        }
+    }
+
+    /// What [`Client::evaluate_flags`] answers once the key and the names are validated
+    /// ([`validate::key_json`], [`validate::flag_names`]): one result per name, in order. For
+    /// hosts that validate the names once for many keys.
+    pub(crate) fn evaluate_valid_names(
+        &self,
+        key: &ValidKey<'_>,
+        names: &[String],
+        attributes: Option<&Attributes>,
+        options: &EvaluationOptions,
+    ) -> Vec<TreatmentResult<'s>> {
+        names.iter().map(|n| self.evaluate_valid(key, n, attributes, options)).collect()
     }
 
     /// Evaluates a validated key and flag name.

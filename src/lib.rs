@@ -46,6 +46,7 @@
 
 #[cfg(feature = "binary")]
 pub mod binary;
+pub mod bulk;
 pub mod client;
 pub mod compiled;
 pub mod conformance;

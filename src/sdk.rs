@@ -331,6 +331,25 @@ impl SplitEdge {
         results
     }
 
+    /// [`SplitEdge::get_treatments`] of a validated key and of flag names validated beforehand
+    /// (bulk evaluation, [`crate::bulk`]): the same evaluation and impressions, one result per
+    /// name in `names` order, without validating the names again for every key.
+    pub(crate) fn get_treatments_valid(
+        &mut self,
+        now_ms: u64,
+        key: &ValidKey<'_>,
+        names: &[String],
+        attributes: Option<&Attributes>,
+        options: &EvaluationOptions,
+    ) -> Vec<TreatmentResult<'_>> {
+        let results = Client::new(&self.snapshot, &self.client).evaluate_valid_names(key, names, attributes, options);
+        if !self.probing {
+            let named = names.iter().map(String::as_str).zip(results.iter());
+            record(&mut self.recorder, now_ms, key, named, impression_properties(options));
+        }
+        results
+    }
+
     // ----- events --------------------------------------------------------------------------------
 
     /// `track`: validates and queues an event. A traffic type that no loaded flag has is a

@@ -166,6 +166,14 @@ function batchPass(client, batches) {
   return evals;
 }
 
+function bulkPass(client, request) {
+  let n = 0;
+  const out = client.evaluateBulk(request);
+  for (let i = 0; i < out.length; i++) n += out[i].treatments === undefined ? 0 : 1;
+  sink += n;
+  return request.keys.length * request.flags.length;
+}
+
 /** Runs `warmup` passes of each, then `passes` timed passes of each in `rounds` rounds. */
 function measure(contenders, { warmup, passes, rounds }) {
   for (const c of contenders) for (let i = 0; i < warmup; i++) c.pass();
@@ -232,6 +240,18 @@ async function main() {
     console.log(bline(c));
     console.log(bline(d));
     console.log(`getTreatments: split-edge is ${(c.rate / d.rate).toFixed(2)}x the official SDK's rate`);
+
+    // Bulk: the same keys and attributes × one list of flags, in one evaluateBulk call per pass,
+    // against getTreatments per key with that list (split-edge's and the official SDK's).
+    const flags = names.slice(0, opts.batch);
+    const same = batches.map((b) => ({ ...b, flags }));
+    const request = { keys: same.map((b) => ({ key: b.key, attributes: b.attributes ?? null })), flags };
+    const e = { label: `${edge.name} evaluateBulk (${request.keys.length} keys × ${flags.length} flags per call)`, pass: () => bulkPass(edge.client, request) };
+    const f = { label: `${edge.name} getTreatments (the same, one call per key)`, pass: () => batchPass(edge.client, same) };
+    const g = { label: `${js.name} getTreatments (the same, one call per key)`, pass: () => batchPass(js.client, same) };
+    measure([e, f, g], opts);
+    for (const x of [e, f, g]) console.log(line(x));
+    console.log(`evaluateBulk: ${(e.rate / f.rate).toFixed(2)}x split-edge's getTreatments rate, ${(e.rate / g.rate).toFixed(2)}x the official SDK's`);
   } catch (e) {
     console.error(`compare.mjs: ${e && e.message ? e.message : e}`);
     failed = true;

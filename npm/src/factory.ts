@@ -4,6 +4,8 @@
  */
 import type {
   Attributes,
+  BulkRequest,
+  BulkResult,
   DeliveryReport,
   DeliveryStats,
   EvaluationOptions,
@@ -77,6 +79,7 @@ export interface RawEngine {
   onNetworkError(id: number, message: string, now: number): EngineProgress;
   stats(): DeliveryStats;
   resolveOpenFeature(now: number, kind: string, flag: string, context: string): string;
+  evaluateBulk(now: number, body: string): string;
   dataVersion(): string;
   free(): void;
 }
@@ -473,6 +476,18 @@ class Instance implements SplitEdgeFactory {
   }
 
   /** @internal */
+  evaluateBulk(request: BulkRequest | string): BulkResult[] {
+    if (this.refused('evaluateBulk')) throw new Error('evaluateBulk: the client has been destroyed');
+    if (typeof request !== 'string' && (request === null || typeof request !== 'object')) {
+      throw new TypeError('evaluateBulk: the request must be an object {keys, flags | flagSets} or its JSON text');
+    }
+    const out = JSON.parse(this.engine.evaluateBulk(Date.now(), typeof request === 'string' ? request : stringify(request))) as BulkResult[];
+    if (this.listener) this.notifyListener(undefined);
+    if (this.auto && this.timer === undefined) this.schedule();
+    return out;
+  }
+
+  /** @internal */
   track(key: SplitKey, trafficType: string, eventType: string, value: number | null | undefined, properties: Properties | null | undefined): boolean {
     if (this.refused('track')) return false;
     if (value !== undefined && value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
@@ -756,6 +771,10 @@ class Client implements SplitEdgeClient {
 
   explain(key: SplitKey, featureFlagName: string, attributes?: Attributes): Explanation {
     return this.sdk.explain(key, featureFlagName, attributes);
+  }
+
+  evaluateBulk(request: BulkRequest | string): BulkResult[] {
+    return this.sdk.evaluateBulk(request);
   }
 
   ready(): Promise<void> {

@@ -293,6 +293,38 @@ export interface SyncResult {
   requests: number;
 }
 
+/** One entry of a bulk request's `keys`: a key, or a key with its attributes. */
+export type BulkKey = SplitKey | number | { key: SplitKey | number; attributes?: Attributes | null };
+
+/**
+ * A bulk evaluation request: every key × every flag of `flags` (names) or of `flagSets`
+ * (exactly one of the two). Limits: 10,000 keys, 1,000 flags or sets, 200,000 evaluations
+ * (keys × flags) and 4 MiB of JSON per request.
+ */
+export interface BulkRequest {
+  keys: BulkKey[];
+  flags?: string[];
+  flagSets?: string[];
+  /** Whether each answer carries its config (default `false`). */
+  withConfig?: boolean;
+  /** Whether impressions are recorded, as `getTreatments` records them (default `true`). */
+  impressions?: boolean;
+}
+
+/** One flag's answer in a bulk result (`config` only with `withConfig`). */
+export interface BulkTreatment {
+  treatment: string;
+  config?: string | null;
+}
+
+/**
+ * One key's bulk result, in request order: its treatments by flag (split-evaluator's
+ * get-treatments shape), or the reason Split rejected the key.
+ */
+export type BulkResult =
+  | { key: SplitKey | number; treatments: Record<string, BulkTreatment>; error?: undefined }
+  | { key: SplitKey | number; error: string; treatments?: undefined };
+
 /**
  * A client event: `SDK_READY` (`'init::ready'`) once the first data is in; `SDK_UPDATE`
  * (`'state::update'`) whenever an update or a synchronization changed the data;
@@ -316,6 +348,12 @@ export interface SplitEdgeClient {
   getTreatmentsWithConfigByFlagSets(key: SplitKey, flagSets: string[], attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig;
   /** Queues an event; `false` when the input is invalid (the reasons are logged). */
   track(key: SplitKey, trafficType: string, eventType: string, value?: number | null, properties?: Properties | null): boolean;
+  /**
+   * Evaluates many keys × many flags in one call into the engine (no per-evaluation JS
+   * crossing). Throws an `Error` naming the field for a malformed request, or the limit a
+   * request is over.
+   */
+  evaluateBulk(request: BulkRequest | string): BulkResult[];
   /** How a treatment is decided for a key: every condition and matcher, and the buckets. */
   explain(key: SplitKey, featureFlagName: string, attributes?: Attributes): Explanation;
   /** Resolves when the first data is loaded (at once when data was given). */

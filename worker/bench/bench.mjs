@@ -14,7 +14,9 @@
 //    connections, beside the official JS SDK behind node:http (sdk-server.mjs: split-evaluator
 //    without Express) and split-evaluator itself when it is cloned beside the checkout
 //    (../split-evaluator with its node_modules), all fed the same snapshot (sdk-api.mjs).
-//   node worker/bench/bench.mjs [--seconds 8] [--rounds 5] [--only push,cold,loop,http]  (the push always runs: it fills the KV the rest reads)
+// 3b. Bulk evaluation in the isolate: POST /client/evaluate-bulk against the same evaluations as one
+//    get-treatments request per key, and a trivial handler's requests, in one isolate (loop.mjs).
+//   node worker/bench/bench.mjs [--seconds 8] [--rounds 5] [--only push,cold,loop,bulk,http]  (the push always runs: it fills the KV the rest reads)
 import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -34,7 +36,7 @@ const argv = process.argv.slice(2);
 const opt = (name, dflt) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : dflt);
 const seconds = opt('--seconds', 8);
 const rounds = opt('--rounds', 5);
-const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : ['push', 'cold', 'loop', 'http'];
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : ['push', 'cold', 'loop', 'bulk', 'http'];
 const TOKEN = 'bench-token';
 const ADMIN = 'bench-admin';
 const VARS = { SPLIT_EVALUATOR_AUTH_TOKEN: TOKEN, SPLIT_EDGE_ADMIN_TOKEN: ADMIN };
@@ -193,6 +195,43 @@ if (only.includes('loop')) {
       const worker = await perRequest('worker', route, n);
       const goal = target ? ` (target ≤ ${target}×)` : '';
       console.log(`  ${route.padEnd(34)} Worker ${worker.toFixed(1).padStart(7)} µs, floor ${floor.toFixed(1).padStart(5)} µs: ${(worker / floor).toFixed(2)}× the floor${goal}, own work ${(worker - floor).toFixed(1)} µs`);
+    }
+  } finally {
+    await mf.dispose();
+  }
+}
+
+// 3b. Bulk evaluation in the isolate -------------------------------------------------------------
+if (only.includes('bulk')) {
+  const mf = await start(VARS, persist, { scriptPath: join(dir, 'loop.mjs'), modulesRoot: dir });
+  try {
+    const run = async (mode, keys, flags) => {
+      const t = performance.now();
+      await get(mf, `/__bulk?mode=${mode}&keys=${keys}&flags=${flags}&token=${TOKEN}`);
+      return performance.now() - t;
+    };
+    /** Median ms of `keys` keys through `mode`, the n=0 call's time taken off. */
+    const measure = async (mode, keys, flags) => {
+      await run(mode, Math.max(20, keys / 5), flags); // warm: data loaded, code optimized
+      const xs = [];
+      for (let r = 0; r < rounds; r++) {
+        const empty = await run(mode, 0, flags);
+        xs.push((await run(mode, keys, flags)) - empty);
+      }
+      return median(xs);
+    };
+    console.log(`\nbulk evaluation in the isolate (POST /client/evaluate-bulk, NDJSON read to the end; median of ${rounds}; baselines in the same isolate and run:`);
+    console.log('  the same evaluations as one get-treatments request per key, and a trivial handler answering one request per key):');
+    for (const [keys, flags] of [[2000, 10], [1000, 100], [200, 1000]]) {
+      const evaluations = keys * flags;
+      const bulk = await measure('bulk', keys, flags);
+      const single = await measure('single', keys, flags);
+      const trivial = await measure('trivial', keys, flags);
+      const us = (t) => (t * 1000) / evaluations;
+      console.log(`  ${String(keys).padStart(5)} keys × ${String(flags).padStart(4)} flags (${evaluations.toLocaleString('en')} evaluations): `
+        + `bulk ${(evaluations / (bulk / 1000) / 1e6).toFixed(2)} M evaluations/s, ${us(bulk).toFixed(3)} µs each; `
+        + `${keys} get-treatments ${us(single).toFixed(3)} µs each (bulk ${(single / bulk).toFixed(1)}× faster); `
+        + `${keys} trivial requests alone ${trivial.toFixed(1)} ms (${(trivial / bulk).toFixed(2)}× the whole bulk request)`);
     }
   } finally {
     await mf.dispose();

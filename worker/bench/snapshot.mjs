@@ -29,6 +29,10 @@ export function benchSnapshot() {
 const attributes = encodeURIComponent(JSON.stringify({ plan: 'pro', age: 30 }));
 const key = (i) => `user_${i % 50}_${i % 3000}`;
 
+/** The keys and attributes of the bulk benchmark (loop.mjs `/__bulk`). */
+export const bulkKey = key;
+export const bulkAttributes = { plan: 'pro', age: 30 };
+
 /** The request paths of each benchmarked route, the i-th request of a run. */
 export const routes = {
   'get-treatment': (i) => `/client/get-treatment?key=${key(i)}&split-name=flag_${i % 1000}&attributes=${attributes}`,

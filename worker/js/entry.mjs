@@ -14,11 +14,12 @@ export { SplitStream } from './index.js';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
 
-/** Whether the URL's path starts with /client/, /manager/ or (GET only) /admin/. */
+/** Whether the URL's path starts with /client/, /manager/ or (GET only) /admin/; not the bulk route,
+ *  which reads its (larger) body itself and streams its answer. */
 function hotPath(url, get) {
   const start = url.indexOf('/', url.indexOf('//') + 2);
   return start > 0 && (url.startsWith('/client/', start) || url.startsWith('/manager/', start)
-    || (get && url.startsWith('/admin/', start)));
+    || (get && url.startsWith('/admin/', start))) && !url.startsWith('/client/evaluate-bulk', start);
 }
 
 /** The Response of a fast answer (status and headers from the engine's last answer). */

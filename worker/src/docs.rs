@@ -32,7 +32,14 @@ mod tests {
         let doc: serde_json::Value = serde_json::from_str(OPENAPI).expect("valid JSON");
         assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3."));
         let paths = doc["paths"].as_object().expect("paths");
-        for p in ["/client/get-treatment", "/client/track", "/manager/splits", "/admin/stats", "/admin/split-changes"] {
+        for p in [
+            "/client/get-treatment",
+            "/client/track",
+            "/client/evaluate-bulk",
+            "/manager/splits",
+            "/admin/stats",
+            "/admin/split-changes",
+        ] {
             assert!(paths.contains_key(p), "{p}");
         }
         assert_eq!(route("/api-docs").map(|r| r.status), Some(200));

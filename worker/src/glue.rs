@@ -27,6 +27,7 @@ use crate::pull::{PullCapture, SyncRecord};
 use crate::sdk_settings::NOT_SENT;
 use crate::state::FlagData;
 
+mod bulk;
 mod durable;
 mod large;
 
@@ -550,6 +551,10 @@ pub fn fast_fetch(
     let settings = ISOLATE.with(|i| i.borrow().settings.clone())?;
     let Ok(settings) = settings.as_ref() else { return None };
     let path = crate::params::path_of(url);
+    if path == crate::bulk::PATH {
+        // Streamed by the full path.
+        return None;
+    }
     let admin = path.starts_with("/admin/");
     if !(path.starts_with("/client/") || path.starts_with("/manager/") || admin) {
         return None;
@@ -917,8 +922,8 @@ async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     if let Some(reply) = crate::docs::route(&path) {
         return respond(reply, None);
     }
-    let settings = settings(&env);
-    let settings = match settings.as_ref() {
+    let shared_settings = settings(&env);
+    let settings = match shared_settings.as_ref() {
         Ok(s) => s,
         Err(e) => return respond(Reply::error(500, serde_json::Value::String(e.clone())), None),
     };
@@ -932,6 +937,10 @@ async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     let kv = env.kv(KV_BINDING)?;
     if let Err(e) = refresh(&kv, settings, &env_config, false).await {
         return respond(kv_error(e), None);
+    }
+    if path == crate::bulk::PATH && req.method() == worker::Method::Post {
+        // Its own body limit, and a streamed answer.
+        return bulk::answer(req, kv, shared_settings.clone(), env_config, ctx).await;
     }
     let request = api_request(&mut req).await?;
     let (reply, etag) = if path.starts_with("/admin/") {

@@ -49,7 +49,7 @@ pub(super) async fn ensure(kv: &KvStore, env: &EnvConfig, request: &ApiRequest) 
 }
 
 /// Reads the shards holding `needed` (one read per distinct shard) and caches the answers.
-async fn look_up(kv: &KvStore, env: &EnvConfig, needed: Vec<(String, String)>) -> Result<(), String> {
+pub(super) async fn look_up(kv: &KvStore, env: &EnvConfig, needed: Vec<(String, String)>) -> Result<(), String> {
     let entries =
         with_env(&env.id, |s| s.manifest.as_ref().map(|m| m.large_segments.clone())).flatten().unwrap_or_default();
     let mut by_shard: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
