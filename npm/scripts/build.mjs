@@ -2,7 +2,8 @@
 // Builds the npm package into npm/dist:
 //   1. the wasm engine (bindings/wasm) for wasm32-unknown-unknown, profile `wasm` (Cargo.toml);
 //   2. wasm-bindgen glue for Node (CommonJS), the web (explicit init) and bundlers;
-//   3. wasm-opt -Oz (npm's binaryen) once: the three targets share the same .wasm;
+//   3. wasm-opt -Oz (npm's binaryen) once: the three targets share the same .wasm
+//      (`WASM_KEEP_NAMES=1` keeps the name section, for profiles);
 //   4. the TypeScript API compiled to ES modules and CommonJS, with declarations;
 //   5. the entry points, then prints each .wasm's size raw and gzipped.
 // Needs: rustup target wasm32-unknown-unknown, wasm-bindgen-cli at Cargo.lock's version
@@ -46,14 +47,14 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 const targets = { 'wasm-node': 'nodejs', 'wasm-web': 'web', 'wasm-bundler': 'bundler' };
 for (const [dir, target] of Object.entries(targets)) {
-  run('wasm-bindgen', ['--target', target, '--out-dir', join(dist, dir), wasm]);
+  run('wasm-bindgen', ['--target', target, ...(process.env.WASM_KEEP_NAMES ? ['--keep-debug'] : []), '--out-dir', join(dist, dir), wasm]);
 }
 
 // 3. One optimization, shared by the three targets (their .wasm files are identical).
 const raw = join(dist, 'wasm-web', 'split_edge_wasm_bg.wasm');
 const optimized = join(dist, 'optimized.wasm');
 run(bin('wasm-opt'), [
-  process.env.WASM_OPT_LEVEL ?? '-Oz', '--strip-debug', '--strip-producers',
+  process.env.WASM_OPT_LEVEL ?? '-Oz', ...(process.env.WASM_KEEP_NAMES ? ['-g'] : ['--strip-debug']), '--strip-producers',
   '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
   raw, '-o', optimized,

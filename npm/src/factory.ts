@@ -33,6 +33,7 @@ import type {
   SdkEvent,
   SdkEventListener,
 } from './types.js';
+import { encodeAttributes, NEEDS_JSON, NO_ROOM, writeString } from './encode.js';
 import { RESOLVE, type EngineResolution, type ValueKind } from './bridge.js';
 
 /** A request the engine wants sent. */
@@ -59,7 +60,10 @@ export interface RawEngine {
   loadLocalhostSplitFile(text: string, now: number): string[];
   isReady(): boolean;
   scratch(len: number): number;
-  treatmentFast(now: number, keyLen: number, flagLen: number, attributesLen: number): number;
+  treatmentFast(now: number, keyLen: number, flagLen: number, attributesLen: number, encoded: boolean): number;
+  treatmentsFast(now: number, keyLen: number, names: number, attributesLen: number, encoded: boolean): number;
+  fastError(): string;
+  overflowTreatment(i: number): string | undefined;
   treatmentName(id: number): string | undefined;
   lastTreatment(): string;
   evaluate(now: number, method: number, args: string): string;
@@ -93,16 +97,19 @@ export interface Glue {
 const NOT_INTERNED = 0xffffffff;
 /** `treatmentFast`'s marker for "no attributes". */
 const NO_ATTRIBUTES = 0xffffffff;
-
-const encoder = new TextEncoder();
+/** The fast path's answer when its inputs were not passed correctly (read `fastError`). */
+const FAST_ERROR = 0xfffffffe;
+/** The most flag names `treatmentsFast` takes. */
+const MAX_FAST_NAMES = 64;
 
 /**
- * The fast path's input channel: strings are written straight into a scratch buffer in wasm
- * memory (no allocation or copy per argument), and treatments come back as ids of strings
- * decoded once.
+ * The fast path's input channel: strings and attributes are written straight into a scratch
+ * buffer in wasm memory (attributes in a compact encoding, no JSON text), and treatments come
+ * back as ids of strings decoded once.
  */
 class FastPath {
   private view: Uint8Array | undefined;
+  private data: DataView | undefined;
   private ptr = 0;
   private capacity = 0;
   private readonly names: string[] = [];
@@ -111,44 +118,116 @@ class FastPath {
 
   private reserve(len: number): Uint8Array {
     if (len > this.capacity) {
-      this.capacity = Math.max(len, 1024);
+      this.capacity = Math.max(len, 4096);
       this.ptr = this.engine.scratch(this.capacity);
       this.view = undefined;
     }
     let view = this.view;
-    if (view === undefined || view.buffer !== this.memory.buffer) {
+    // A grown wasm memory detaches the old buffer: its views read as empty.
+    if (view === undefined || view.length === 0) {
       view = new Uint8Array(this.memory.buffer, this.ptr, this.capacity);
       this.view = view;
+      this.data = new DataView(this.memory.buffer, this.ptr, this.capacity);
     }
     return view;
   }
 
-  /** Writes `s` at `at`; returns the bytes written. */
-  private static write(view: Uint8Array, at: number, s: string): number {
-    const n = s.length;
-    if (n > 48) return encoder.encodeInto(s, view.subarray(at)).written;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0x7f) return i + encoder.encodeInto(s.slice(i), view.subarray(at + i)).written;
-      view[at + i] = c;
+  /**
+   * Writes the attributes at `at` (after the inputs `head` writes), encoded or, when they need
+   * it, as JSON text; returns `[length, encoded]` (`NO_ATTRIBUTES` for none). Growing the
+   * buffer loses what was written, so `head` writes the inputs again (returning their end).
+   */
+  private attributes(attributes: Attributes | null | undefined, head: (view: Uint8Array) => number): [number, boolean] {
+    if (attributes == null) return [NO_ATTRIBUTES, false];
+    let view = this.reserve(0);
+    let at = head(view);
+    let end = encodeAttributes(view, this.data as DataView, at, attributes);
+    while (end === NO_ROOM) {
+      view = this.reserve(this.capacity * 2);
+      at = head(view);
+      end = encodeAttributes(view, this.data as DataView, at, attributes);
     }
-    return n;
+    if (end !== NEEDS_JSON) return [end - at, true];
+    const json = stringify(attributes);
+    view = this.reserve(at + json.length * 3);
+    at = head(view);
+    return [writeString(view, at, json), false];
   }
 
-  treatment(now: number, key: string, flag: string, attributes: string | undefined): string {
-    const bound = (key.length + flag.length + (attributes === undefined ? 0 : attributes.length)) * 3;
-    const view = this.reserve(bound);
-    const k = FastPath.write(view, 0, key);
-    const f = FastPath.write(view, k, flag);
-    const a = attributes === undefined ? NO_ATTRIBUTES : FastPath.write(view, k + f, attributes);
-    const id = this.engine.treatmentFast(now, k, f, a);
-    if (id === NOT_INTERNED) return this.engine.lastTreatment();
+  private name(id: number): string {
     let name = this.names[id];
     if (name === undefined) {
       name = this.engine.treatmentName(id) ?? 'control';
       this.names[id] = name;
     }
     return name;
+  }
+
+  private failed(): never {
+    throw new Error(`split-edge: ${this.engine.fastError()}`);
+  }
+
+  treatment(now: number, key: string, flag: string, attributes: Attributes | null | undefined): string {
+    this.reserve((key.length + flag.length) * 3 + 64);
+    let k = 0;
+    let f = 0;
+    const [len, encoded] = this.attributes(attributes, (view) => {
+      k = writeString(view, 0, key);
+      f = writeString(view, k, flag);
+      return k + f;
+    });
+    if (attributes == null) {
+      const view = this.reserve(0);
+      k = writeString(view, 0, key);
+      f = writeString(view, k, flag);
+    }
+    const id = this.engine.treatmentFast(now, k, f, len, encoded);
+    if (id === NOT_INTERNED) return this.engine.lastTreatment();
+    if (id === FAST_ERROR) this.failed();
+    return this.name(id);
+  }
+
+  /** Whether `getTreatments` with these inputs can take the fast path. */
+  static takes(key: unknown, names: unknown): boolean {
+    if (typeof key !== 'string' || !Array.isArray(names) || names.length > MAX_FAST_NAMES) return false;
+    for (let i = 0; i < names.length; i++) if (typeof names[i] !== 'string') return false;
+    return true;
+  }
+
+  treatments(now: number, key: string, names: string[], attributes: Attributes | null | undefined): Treatments {
+    let bound = key.length * 3 + 8 * MAX_FAST_NAMES + 64;
+    for (let i = 0; i < names.length; i++) bound += names[i].length * 3 + 4;
+    this.reserve(bound);
+    let k = 0;
+    const head = (view: Uint8Array): number => {
+      k = writeString(view, 0, key);
+      let at = k;
+      const dv = this.data as DataView;
+      for (let i = 0; i < names.length; i++) {
+        const n = writeString(view, at + 4, names[i]);
+        dv.setUint32(at, n, true);
+        at += 4 + n;
+      }
+      return at;
+    };
+    let [len, encoded] = this.attributes(attributes, head);
+    if (attributes == null) {
+      head(this.reserve(0));
+      len = NO_ATTRIBUTES;
+      encoded = false;
+    }
+    const count = this.engine.treatmentsFast(now, k, names.length, len, encoded);
+    if (count === FAST_ERROR) this.failed();
+    this.reserve(0);
+    const dv = this.data as DataView;
+    const out: Treatments = {};
+    let overflow = 0;
+    for (let i = 0; i < count; i++) {
+      const index = dv.getUint32(4 + i * 8, true);
+      const id = dv.getUint32(8 + i * 8, true);
+      out[names[index].trim()] = id === NOT_INTERNED ? (this.engine.overflowTreatment(overflow++) ?? 'control') : this.name(id);
+    }
+    return out;
   }
 }
 
@@ -458,7 +537,7 @@ class Instance implements SplitEdgeFactory {
     if (this.logLevel <= LEVELS.WARN) this.warnInputs('getTreatment', key, flag);
     let t: string;
     if (typeof key === 'string' && typeof flag === 'string' && options === undefined) {
-      t = this.fast.treatment(Date.now(), key, flag, attributes == null ? undefined : stringify(attributes));
+      t = this.fast.treatment(Date.now(), key, flag, attributes);
     } else {
       t = JSON.parse(this.engine.evaluate(Date.now(), METHOD.getTreatment, stringify([keyArg(key), flag, attributes, options]))) as string;
     }
@@ -470,6 +549,11 @@ class Instance implements SplitEdgeFactory {
   evaluate<T>(name: string, method: number, key: SplitKey, target: unknown, attributes: Attributes | undefined, options: EvaluationOptions | undefined, refused: () => T): T {
     if (this.refused(name)) return refused();
     if (this.logLevel <= LEVELS.WARN) this.warnInputs(name, key, target);
+    if (method === METHOD.getTreatments && options === undefined && FastPath.takes(key, target)) {
+      const fast = this.fast.treatments(Date.now(), key as string, target as string[], attributes) as T;
+      this.after(name, target, attributes);
+      return fast;
+    }
     const out = JSON.parse(this.engine.evaluate(Date.now(), method, stringify([keyArg(key), target, attributes, options]))) as T;
     this.after(name, method < METHOD.getTreatmentsByFlagSets ? target : undefined, attributes);
     return out;

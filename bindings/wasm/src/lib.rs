@@ -13,6 +13,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 #![warn(missing_docs)]
 
+pub mod attributes;
 pub mod output;
 pub mod settings;
 
@@ -71,6 +72,32 @@ fn now_ms(now: f64) -> u64 {
     }
 }
 
+/// `len` bytes of the scratch buffer from `from`.
+fn fast_bytes<'s>(scratch: &'s [u8], from: usize, len: usize, what: &str) -> Result<&'s [u8], String> {
+    from.checked_add(len)
+        .and_then(|to| scratch.get(from..to))
+        .ok_or_else(|| format!("the {what} was not passed correctly"))
+}
+
+/// `len` bytes of the scratch buffer from `from`, as UTF-8.
+fn fast_text<'s>(scratch: &'s [u8], from: usize, len: usize, what: &str) -> Result<&'s str, String> {
+    std::str::from_utf8(fast_bytes(scratch, from, len, what)?)
+        .map_err(|_| format!("the {what} was not passed correctly"))
+}
+
+/// The fast path's attributes at `from`: none (`len` is `u32::MAX`), encoded or JSON text.
+fn fast_attributes(scratch: &[u8], from: usize, len: u32, encoded: bool) -> Result<Option<Value>, String> {
+    if len == u32::MAX {
+        return Ok(None);
+    }
+    let bytes = fast_bytes(scratch, from, len as usize, "attributes")?;
+    if encoded {
+        return attributes::decode(bytes).map(Some).map_err(|e| e.to_string());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| "the attributes were not passed correctly".to_owned())?;
+    serde_json::from_str(text).map(Some).map_err(|e| format!("attributes is not valid JSON: {e}"))
+}
+
 fn parse_json(text: &str, what: &str) -> Result<Value, JsError> {
     serde_json::from_str(text).map_err(|e| JsError::new(&format!("{what} is not valid JSON: {e}")))
 }
@@ -107,6 +134,8 @@ pub struct Engine {
     scratch: Vec<u8>,
     /// Treatments answered so far, by id: the fast path returns ids, not strings.
     treatments: Interner,
+    /// Why the last fast-path call answered [`FAST_ERROR`].
+    fast_error: String,
 }
 
 /// The most treatment strings given ids; past it the fast path returns [`NOT_INTERNED`].
@@ -115,6 +144,12 @@ const MAX_INTERNED: usize = 4096;
 /// The fast path's answer when the treatment has no id: read it with `lastTreatment`.
 pub const NOT_INTERNED: u32 = u32::MAX;
 
+/// The fast path's answer when the inputs were not passed correctly: read `fastError`.
+pub const FAST_ERROR: u32 = u32::MAX - 1;
+
+/// The most flag names the `treatmentsFast` path takes (more go through `evaluate`).
+pub const MAX_FAST_NAMES: usize = 64;
+
 /// Treatment strings by id (bounded by [`MAX_INTERNED`]).
 #[derive(Debug, Default)]
 struct Interner {
@@ -122,6 +157,8 @@ struct Interner {
     ids: rustc_hash::FxHashMap<String, u32>,
     /// The last treatment that got no id.
     overflow: String,
+    /// The treatments of the last `treatmentsFast` answer that got no id, in answer order.
+    overflows: Vec<String>,
 }
 
 impl Interner {
@@ -151,7 +188,13 @@ impl Engine {
         let settings = settings::parse(settings).map_err(|e| JsError::new(&e.to_string()))?;
         let config = settings.into_config(SDK_VERSION).map_err(|e| JsError::new(&e.to_string()))?;
         let edge = SplitEdge::new(config).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(Engine { edge, errors: Vec::new(), scratch: Vec::new(), treatments: Interner::default() })
+        Ok(Engine {
+            edge,
+            errors: Vec::new(),
+            scratch: Vec::new(),
+            treatments: Interner::default(),
+            fast_error: String::new(),
+        })
     }
 
     // ----- data -------------------------------------------------------------------------------
@@ -231,8 +274,9 @@ impl Engine {
     }
 
     /// `getTreatment` for a string key and flag name (the fast path): the scratch buffer holds
-    /// the key's UTF-8 (`key_len` bytes), then the flag name's, then the attributes' JSON text
-    /// (`attributes_len` bytes; none when it is `u32::MAX`). Returns the treatment's id (see
+    /// the key's UTF-8 (`key_len` bytes), then the flag name's, then the attributes
+    /// (`attributes_len` bytes; none when it is `u32::MAX`): their compact encoding
+    /// ([`attributes`]) when `encoded`, else their JSON text. Returns the treatment's id (see
     /// `treatmentName`), or [`NOT_INTERNED`] (read `lastTreatment`).
     #[wasm_bindgen(js_name = treatmentFast)]
     pub fn treatment_fast(
@@ -241,12 +285,47 @@ impl Engine {
         key_len: usize,
         flag_len: usize,
         attributes_len: u32,
-    ) -> Result<u32, JsError> {
+        encoded: bool,
+    ) -> u32 {
         self.errors.clear();
         let scratch = std::mem::take(&mut self.scratch);
-        let result = self.treatment_from(&scratch, now, key_len, flag_len, attributes_len);
+        let result = self.treatment_from(&scratch, now, key_len, flag_len, attributes_len, encoded);
         self.scratch = scratch;
-        result
+        self.fast_answer(result)
+    }
+
+    /// `getTreatments` for a string key and string flag names (the fast path): the scratch
+    /// buffer holds the key's UTF-8 (`key_len` bytes), then `names` flag names, each a `u32`
+    /// length and its UTF-8, then the attributes as for `treatmentFast`. The answer overwrites
+    /// the scratch buffer: a `u32` count, then per answered flag the index of the first input
+    /// name it was given as and the treatment's id (see `treatmentName`; [`NOT_INTERNED`]: read
+    /// `overflowTreatment(i)`). Returns the count, or [`FAST_ERROR`].
+    #[wasm_bindgen(js_name = treatmentsFast)]
+    pub fn treatments_fast(
+        &mut self,
+        now: f64,
+        key_len: usize,
+        names: usize,
+        attributes_len: u32,
+        encoded: bool,
+    ) -> u32 {
+        self.errors.clear();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let result = self.treatments_from(&mut scratch, now, key_len, names, attributes_len, encoded);
+        self.scratch = scratch;
+        self.fast_answer(result)
+    }
+
+    /// The message of the last fast-path call that answered [`FAST_ERROR`].
+    #[wasm_bindgen(js_name = fastError)]
+    pub fn fast_error(&self) -> String {
+        self.fast_error.clone()
+    }
+
+    /// The `i`-th treatment of the last `treatmentsFast` answer that got no id.
+    #[wasm_bindgen(js_name = overflowTreatment)]
+    pub fn overflow_treatment(&self, i: usize) -> Option<String> {
+        self.treatments.overflows.get(i).cloned()
     }
 
     /// The treatment with id `id`.
@@ -477,6 +556,14 @@ impl Engine {
 }
 
 impl Engine {
+    /// A fast-path result as the `u32` the JS side reads.
+    fn fast_answer(&mut self, result: Result<u32, String>) -> u32 {
+        result.unwrap_or_else(|e| {
+            self.fast_error = e;
+            FAST_ERROR
+        })
+    }
+
     fn treatment_from(
         &mut self,
         scratch: &[u8],
@@ -484,19 +571,11 @@ impl Engine {
         key_len: usize,
         flag_len: usize,
         attributes_len: u32,
-    ) -> Result<u32, JsError> {
-        let text = |from: usize, len: usize, what: &str| {
-            from.checked_add(len)
-                .and_then(|to| scratch.get(from..to))
-                .and_then(|bytes| std::str::from_utf8(bytes).ok())
-                .ok_or_else(|| JsError::new(&format!("the {what} was not passed correctly")))
-        };
-        let key = text(0, key_len, "key")?;
-        let flag = text(key_len, flag_len, "feature flag name")?;
-        let attributes = match attributes_len {
-            u32::MAX => None,
-            len => Some(parse_json(text(key_len.saturating_add(flag_len), len as usize, "attributes")?, "attributes")?),
-        };
+        encoded: bool,
+    ) -> Result<u32, String> {
+        let key = fast_text(scratch, 0, key_len, "key")?;
+        let flag = fast_text(scratch, key_len, flag_len, "feature flag name")?;
+        let attributes = fast_attributes(scratch, key_len.saturating_add(flag_len), attributes_len, encoded)?;
         let key_value = Value::String(key.to_owned());
         let flag_value = Value::String(flag.to_owned());
         let result = self.edge.get_treatment_json(
@@ -511,6 +590,66 @@ impl Engine {
             self.note_errors(CallTarget::Flag, Some(&key_value), Some(&flag_value), attributes.as_ref());
         }
         Ok(id)
+    }
+
+    fn treatments_from(
+        &mut self,
+        scratch: &mut [u8],
+        now: f64,
+        key_len: usize,
+        count: usize,
+        attributes_len: u32,
+        encoded: bool,
+    ) -> Result<u32, String> {
+        if count > MAX_FAST_NAMES {
+            return Err(format!("at most {MAX_FAST_NAMES} flag names go through the fast path"));
+        }
+        let key = fast_text(scratch, 0, key_len, "key")?.to_owned();
+        let mut at = key_len;
+        let mut inputs: Vec<String> = Vec::with_capacity(count);
+        for _ in 0..count {
+            let len_bytes: [u8; 4] = fast_bytes(scratch, at, 4, "feature flag names")?
+                .try_into()
+                .map_err(|_| "the feature flag names were not passed correctly".to_owned())?;
+            let len = u32::from_le_bytes(len_bytes) as usize;
+            inputs.push(fast_text(scratch, at.saturating_add(4), len, "feature flag names")?.to_owned());
+            at = at.saturating_add(4).saturating_add(len);
+        }
+        let attributes = fast_attributes(scratch, at, attributes_len, encoded)?;
+        let key_value = Value::String(key);
+        let names_value = Value::Array(inputs.iter().cloned().map(Value::String).collect());
+        let results = self.edge.get_treatments_json(
+            now_ms(now),
+            Some(&key_value),
+            Some(&names_value),
+            attributes.as_ref(),
+            &EvaluationOptions::default(),
+        );
+        let rejected = results.iter().all(|(_, r)| r.label.is_none());
+        let needed = results.len().saturating_mul(8).saturating_add(4);
+        let out =
+            scratch.get_mut(..needed).ok_or_else(|| "the scratch buffer is too small for the answer".to_owned())?;
+        self.treatments.overflows.clear();
+        let mut written = 0u32;
+        for (slot, (name, r)) in out.get_mut(4..).unwrap_or_default().chunks_exact_mut(8).zip(results.iter()) {
+            let index = inputs.iter().position(|i| split_edge::js::trim(i) == name).unwrap_or(0);
+            let id = self.treatments.id(&r.treatment);
+            if id == NOT_INTERNED {
+                self.treatments.overflows.push(r.treatment.to_string());
+            }
+            let (a, b) = slot.split_at_mut(4);
+            a.copy_from_slice(&(index as u32).to_le_bytes());
+            b.copy_from_slice(&id.to_le_bytes());
+            written = written.saturating_add(1);
+        }
+        if let Some(head) = out.get_mut(..4) {
+            head.copy_from_slice(&written.to_le_bytes());
+        }
+        drop(results);
+        if rejected {
+            self.note_errors(CallTarget::Flags, Some(&key_value), Some(&names_value), attributes.as_ref());
+        }
+        Ok(written)
     }
 
     fn on_outcome(&mut self, id: f64, outcome: HttpOutcome, now: f64) -> Result<JsValue, JsError> {
