@@ -4,6 +4,7 @@
  */
 import type {
   Attributes,
+  BrowserSettings,
   BulkRequest,
   BulkResult,
   DeliveryReport,
@@ -20,6 +21,7 @@ import type {
   Settings,
   SplitChangeBody,
   SplitChangeSummary,
+  SplitEdgeBrowserFactory,
   SplitEdgeClient,
   SplitEdgeFactory,
   SplitEdgeManager,
@@ -30,9 +32,12 @@ import type {
   TreatmentWithConfig,
   Treatments,
   TreatmentsWithConfig,
+  ReadinessStatus,
   SdkEvent,
   SdkEventListener,
+  SdkReadyMetadata,
 } from './types.js';
+import { BrowserFactory } from './browser.js';
 import { encodeAttributes, NEEDS_JSON, NO_ROOM, writeString } from './encode.js';
 import { RESOLVE, type EngineResolution, type ValueKind } from './bridge.js';
 
@@ -247,6 +252,8 @@ export interface Host {
   name: string;
   /** Checked before every factory creation (the web entry needs `init()` first). */
   assertReady?: () => void;
+  /** Whether `settings.core.key` gives the browser SDK's shape (the web entry). */
+  browserShape?: boolean;
 }
 
 /** The package version. */
@@ -255,11 +262,16 @@ export const VERSION = '0.1.0';
 /** The client's events (JS SDK `client.Event`, plus split-edge's end of a synchronization). */
 export const EVENTS = Object.freeze({
   SDK_READY: 'init::ready',
+  SDK_READY_FROM_CACHE: 'init::cache-ready',
+  SDK_READY_TIMED_OUT: 'init::timeout',
   SDK_UPDATE: 'state::update',
   SDK_SYNC: 'split-edge::sync',
 } as const);
 
 const LEVELS: Record<LogLevel, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 };
+
+/** `startup.readyTimeout` when not set (seconds), as the JS SDK's. */
+const DEFAULT_READY_TIMEOUT_S = 10;
 
 const METHOD = {
   getTreatment: 0,
@@ -353,9 +365,14 @@ function tally(report: FlushReport, r: DeliveryReport): void {
 }
 
 /** Builds the package's API for an environment. */
-export function createSdk(glue: Glue, host: Host): { SplitFactory: (settings?: Settings) => SplitEdgeFactory; version: string } {
-  function SplitFactory(settings: Settings = {}): SplitEdgeFactory {
+export function createSdk(glue: Glue, host: Host): { SplitFactory: (settings?: Settings | BrowserSettings) => SplitEdgeFactory | SplitEdgeBrowserFactory; version: string } {
+  function SplitFactory(settings: Settings | BrowserSettings = {}): SplitEdgeFactory | SplitEdgeBrowserFactory {
     if (host.assertReady) host.assertReady();
+    if (host.browserShape && settings.core !== undefined && 'key' in settings.core && settings.core.key !== undefined) {
+      const { key, trafficType, ...core } = settings.core;
+      const instance = new Instance(glue, host, { ...settings, core });
+      return new BrowserFactory(instance, { ...settings, core: { ...core, key, trafficType } }, (level, message) => instance.logAs(level, message));
+    }
     return new Instance(glue, host, settings);
   }
   return { SplitFactory, version: VERSION };
@@ -381,6 +398,10 @@ class Instance implements SplitEdgeFactory {
   private clientInstance: SplitEdgeClient | undefined;
   private readonly listeners = new Map<SdkEvent, Set<SdkEventListener>>();
   private isReady = false;
+  private hasTimedout = false;
+  private lastUpdate = 0;
+  private readyTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly waiters: Array<{ resolve: (m: SdkReadyMetadata) => void; reject: (e: Error) => void }> = [];
   private dataVersion = '';
 
   constructor(glue: Glue, private readonly host: Host, settings: Settings) {
@@ -417,13 +438,14 @@ class Instance implements SplitEdgeFactory {
     }
     this.dataVersion = this.engine.dataVersion();
     this.readyPromise.then(
-      () => {
-        this.isReady = true;
-        this.dataVersion = this.engine.dataVersion();
-        this.emit(EVENTS.SDK_READY);
-      },
+      () => this.markReady(),
       () => undefined,
     );
+    const timeout = settings.startup?.readyTimeout ?? DEFAULT_READY_TIMEOUT_S;
+    if (!this.engine.isReady() && typeof timeout === 'number' && timeout > 0) {
+      this.readyTimer = setTimeout(() => this.timedOut(), timeout * 1000);
+      unref(this.readyTimer);
+    }
     if (this.auto) {
       const rate = (settings.scheduler?.featuresRefreshRate ?? 60) * 1000;
       this.syncTimer = setInterval(() => void this.sync(), rate);
@@ -476,7 +498,66 @@ class Instance implements SplitEdgeFactory {
     const version = this.engine.dataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
+    this.lastUpdate = Date.now();
     this.emit(EVENTS.SDK_UPDATE);
+  }
+
+  /** The first data is in: `SDK_READY_FROM_CACHE` and `SDK_READY` (no cache: both at once, as the SDK does). */
+  private markReady(): void {
+    if (this.isReady || this.destroyed) return;
+    this.isReady = true;
+    this.lastUpdate = Date.now();
+    this.dataVersion = this.engine.dataVersion();
+    if (this.readyTimer !== undefined) clearTimeout(this.readyTimer);
+    this.readyTimer = undefined;
+    const metadata: SdkReadyMetadata = { initialCacheLoad: true };
+    for (const w of this.waiters.splice(0)) w.resolve(metadata);
+    this.emit(EVENTS.SDK_READY_FROM_CACHE, metadata);
+    this.emit(EVENTS.SDK_READY, metadata);
+  }
+
+  private timedOut(): void {
+    this.readyTimer = undefined;
+    if (this.isReady || this.destroyed) return;
+    this.hasTimedout = true;
+    const error = new Error('Split SDK emitted SDK_READY_TIMED_OUT event.');
+    for (const w of this.waiters.splice(0)) w.reject(error);
+    this.emit(EVENTS.SDK_READY_TIMED_OUT);
+  }
+
+  /** @internal */
+  whenReady(): Promise<SdkReadyMetadata> {
+    if (this.isReady) return Promise.resolve({ initialCacheLoad: true });
+    if (this.hasTimedout) return Promise.reject(new Error('Split SDK has emitted SDK_READY_TIMED_OUT event.'));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** @internal */
+  getStatus(): ReadinessStatus {
+    return {
+      isReady: this.isReady,
+      isReadyFromCache: this.isReady,
+      isTimedout: this.hasTimedout && !this.isReady,
+      hasTimedout: this.hasTimedout,
+      isDestroyed: this.destroyed,
+      isOperational: this.isReady && !this.destroyed,
+      lastUpdate: this.lastUpdate,
+    };
+  }
+
+  /** @internal */
+  once(event: SdkEvent, listener: SdkEventListener): void {
+    if (typeof listener !== 'function') throw new TypeError('the listener must be a function');
+    const wrapped: SdkEventListener = (detail) => {
+      this.off(event, wrapped);
+      listener(detail);
+    };
+    this.on(event, wrapped);
+  }
+
+  /** @internal Logs as the SDK does (the browser clients' messages). */
+  logAs(level: LogLevel, message: string): void {
+    this.log(level, message);
   }
 
   private emit(event: SdkEvent, detail?: unknown): void {
@@ -757,6 +838,8 @@ class Instance implements SplitEdgeFactory {
     result.requests = requests;
     if (!result.ok) {
       this.log('ERROR', `sync: ${result.error ?? 'failed'}`);
+    } else if (!this.isReady && this.engine.isReady()) {
+      this.markReady(); // a later synchronization made it after a failed first one
     } else {
       this.changed();
     }
@@ -780,8 +863,10 @@ class Instance implements SplitEdgeFactory {
     if (this.destroyed) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.syncTimer !== undefined) clearInterval(this.syncTimer);
+    if (this.readyTimer !== undefined) clearTimeout(this.readyTimer);
     this.timer = undefined;
     this.syncTimer = undefined;
+    this.readyTimer = undefined;
     if (this.fetcher && (this.remote || this.settings.urls?.events !== undefined)) {
       await this.flush();
     }
@@ -815,6 +900,23 @@ class Client implements SplitEdgeClient {
   off(event: SdkEvent, listener: SdkEventListener): this {
     this.sdk.off(event, listener);
     return this;
+  }
+
+  once(event: SdkEvent, listener: SdkEventListener): this {
+    this.sdk.once(event, listener);
+    return this;
+  }
+
+  whenReady(): Promise<SdkReadyMetadata> {
+    return this.sdk.whenReady();
+  }
+
+  whenReadyFromCache(): Promise<SdkReadyMetadata> {
+    return this.sdk.whenReady();
+  }
+
+  getStatus(): ReadinessStatus {
+    return this.sdk.getStatus();
   }
 
   getTreatment(key: SplitKey, featureFlagName: string, attributes?: Attributes, options?: EvaluationOptions): string {

@@ -180,6 +180,10 @@ export interface Settings {
     /** Whether to synchronize with Split and post on a schedule (default: true with a real SDK key). */
     enabled?: boolean;
   };
+  startup?: {
+    /** Seconds before `SDK_READY_TIMED_OUT` when the first data is not in (default 10; 0: never). */
+    readyTimeout?: number;
+  };
   scheduler?: {
     featuresRefreshRate?: number;
     impressionsRefreshRate?: number;
@@ -208,6 +212,16 @@ export interface Settings {
   logger?: Logger;
   /** The `fetch` to use for Split's APIs. */
   fetch?: FetchFunction;
+}
+
+/** The browser SDK's settings: `core.key` is the key of `factory.client()`. */
+export interface BrowserSettings extends Settings {
+  core: NonNullable<Settings['core']> & {
+    /** The key `factory.client()` is bound to. */
+    key: SplitKey;
+    /** The traffic type `track` sends for `factory.client()` (then `track(eventType, value?, properties?)`). */
+    trafficType?: string;
+  };
 }
 
 /** What applying a SplitChange body changed. */
@@ -326,12 +340,42 @@ export type BulkResult =
   | { key: SplitKey | number; error: string; treatments?: undefined };
 
 /**
- * A client event: `SDK_READY` (`'init::ready'`) once the first data is in; `SDK_UPDATE`
+ * A client event: `SDK_READY` (`'init::ready'`) once the first data is in, with
+ * `SDK_READY_FROM_CACHE` (`'init::cache-ready'`) at the same time (no cache is kept);
+ * `SDK_READY_TIMED_OUT` (`'init::timeout'`) when `startup.readyTimeout` seconds passed first;
+ * `SDK_UPDATE`
  * (`'state::update'`) whenever an update or a synchronization changed the data;
  * `SDK_SYNC` (`'split-edge::sync'`, split-edge's) after every synchronization with Split's
  * API, with its {@link SyncResult}.
  */
-export type SdkEvent = 'init::ready' | 'state::update' | 'split-edge::sync';
+export type SdkEvent = 'init::ready' | 'init::cache-ready' | 'init::timeout' | 'state::update' | 'split-edge::sync';
+
+/** What `SDK_READY` / `SDK_READY_FROM_CACHE` listeners and `whenReady()` receive. */
+export interface SdkReadyMetadata {
+  /** Whether the SDK became ready without a cache (always `true`: no cache is kept). */
+  initialCacheLoad: boolean;
+}
+
+/** Readiness (JS SDK `getStatus()`). */
+export interface ReadinessStatus {
+  isReady: boolean;
+  isReadyFromCache: boolean;
+  isTimedout: boolean;
+  hasTimedout: boolean;
+  isDestroyed: boolean;
+  isOperational: boolean;
+  /** When the data last changed (ms since the epoch; 0: never). */
+  lastUpdate: number;
+}
+
+/** The event names (JS SDK `client.Event`, plus `SDK_SYNC`). */
+export interface EventNames {
+  readonly SDK_READY: 'init::ready';
+  readonly SDK_READY_FROM_CACHE: 'init::cache-ready';
+  readonly SDK_READY_TIMED_OUT: 'init::timeout';
+  readonly SDK_UPDATE: 'state::update';
+  readonly SDK_SYNC: 'split-edge::sync';
+}
 
 /** A listener of client events (`SDK_SYNC` passes the {@link SyncResult}). */
 export type SdkEventListener = (detail?: unknown) => void;
@@ -359,15 +403,84 @@ export interface SplitEdgeClient {
   /** Resolves when the first data is loaded (at once when data was given). */
   ready(): Promise<void>;
   /** The event names (JS SDK `client.Event`, plus `SDK_SYNC`). */
-  readonly Event: { readonly SDK_READY: 'init::ready'; readonly SDK_UPDATE: 'state::update'; readonly SDK_SYNC: 'split-edge::sync' };
+  readonly Event: EventNames;
   /** Calls `listener` on each `event` (see {@link SdkEvent}). */
   on(event: SdkEvent, listener: SdkEventListener): this;
+  /** Calls `listener` on the next `event` only. */
+  once(event: SdkEvent, listener: SdkEventListener): this;
   /** Stops calling `listener` on `event`. */
   off(event: SdkEvent, listener: SdkEventListener): this;
+  /** Resolves once ready; rejects when `SDK_READY_TIMED_OUT` came first (and is still not ready). */
+  whenReady(): Promise<SdkReadyMetadata>;
+  /** The same as `whenReady` (no cache is kept). */
+  whenReadyFromCache(): Promise<SdkReadyMetadata>;
+  /** Readiness. */
+  getStatus(): ReadinessStatus;
   /** Posts every queued impression, count, unique key and event now. */
   flush(): Promise<FlushReport>;
   /** Flushes and stops every timer. */
   destroy(): Promise<void>;
+}
+
+/** What the server-side client and the browser client share: events, readiness, delivery. */
+export interface ClientStatus {
+  /** The event names (JS SDK `client.Event`, plus `SDK_SYNC`). */
+  readonly Event: EventNames;
+  /** Calls `listener` on each `event` (see {@link SdkEvent}). */
+  on(event: SdkEvent, listener: SdkEventListener): this;
+  /** Calls `listener` on the next `event` only. */
+  once(event: SdkEvent, listener: SdkEventListener): this;
+  /** Stops calling `listener` on `event`. */
+  off(event: SdkEvent, listener: SdkEventListener): this;
+  /** Resolves when the first data is loaded (at once when data was given). */
+  ready(): Promise<void>;
+  /** Resolves once ready; rejects when `SDK_READY_TIMED_OUT` came first (and is still not ready). */
+  whenReady(): Promise<SdkReadyMetadata>;
+  /** The same as `whenReady` (no cache is kept). */
+  whenReadyFromCache(): Promise<SdkReadyMetadata>;
+  /** Readiness. */
+  getStatus(): ReadinessStatus;
+  /** Posts every queued impression, count, unique key and event now. */
+  flush(): Promise<FlushReport>;
+  /** Flushes and stops every timer (a browser client that is not the main one: only itself). */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A browser client (JS SDK `SplitIO.IBrowserClient`): bound to a key, with bound attributes
+ * merged under each call's own.
+ */
+export interface SplitEdgeBrowserClient extends ClientStatus {
+  getTreatment(featureFlagName: string, attributes?: Attributes, options?: EvaluationOptions): string;
+  getTreatmentWithConfig(featureFlagName: string, attributes?: Attributes, options?: EvaluationOptions): TreatmentWithConfig;
+  getTreatments(featureFlagNames: string[], attributes?: Attributes, options?: EvaluationOptions): Treatments;
+  getTreatmentsWithConfig(featureFlagNames: string[], attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig;
+  getTreatmentsByFlagSet(flagSet: string, attributes?: Attributes, options?: EvaluationOptions): Treatments;
+  getTreatmentsByFlagSets(flagSets: string[], attributes?: Attributes, options?: EvaluationOptions): Treatments;
+  getTreatmentsWithConfigByFlagSet(flagSet: string, attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig;
+  getTreatmentsWithConfigByFlagSets(flagSets: string[], attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig;
+  /** `track(trafficType, eventType, value?, properties?)`. */
+  track(trafficType: string, eventType: string, value?: number | null, properties?: Properties | null): boolean;
+  /** With a bound traffic type: `track(eventType, value?, properties?)`. */
+  track(eventType: string, value?: number | null, properties?: Properties | null): boolean;
+  /** Binds an attribute; `false` (and a warning) for an invalid name or value. */
+  setAttribute(attributeName: string, attributeValue: AttributeType): boolean;
+  /** A bound attribute. */
+  getAttribute(attributeName: string): AttributeType | undefined;
+  /** Binds several attributes (over the bound ones); `false` when one is invalid (none is bound). */
+  setAttributes(attributes: Attributes): boolean;
+  /** The bound attributes (a copy). */
+  getAttributes(): Attributes;
+  /** Unbinds an attribute; `false` when it was not bound. */
+  removeAttribute(attributeName: string): boolean;
+  /** Unbinds every attribute. */
+  clearAttributes(): boolean;
+}
+
+/** A browser factory (JS SDK `SplitIO.IBrowserSDK`). */
+export interface SplitEdgeBrowserFactory extends Omit<SplitEdgeFactory, 'client'> {
+  /** The client bound to `settings.core.key`, or to `key` (with `trafficType` bound for `track`). */
+  client(key?: SplitKey, trafficType?: string): SplitEdgeBrowserClient;
 }
 
 /** The manager (JS SDK `SplitIO.IManager`). */

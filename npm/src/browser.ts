@@ -1,0 +1,290 @@
+/**
+ * The browser SDK's shape (`SplitIO.IBrowserSDK`) over a split-edge factory: the key given in
+ * `settings.core.key` is bound to `factory.client()`, `factory.client(otherKey)` gives a client
+ * bound to another key (the same engine and data), evaluations take no key, and attributes
+ * can be bound to a client (`setAttribute(s)`, `getAttribute(s)`, `removeAttribute`,
+ * `clearAttributes`), merged under the call's own. Readiness and events are the factory's.
+ */
+import type {
+  Attributes,
+  AttributeType,
+  BrowserSettings,
+  EvaluationOptions,
+  EventNames,
+  FlushReport,
+  Properties,
+  ReadinessStatus,
+  SdkEvent,
+  SdkEventListener,
+  SdkReadyMetadata,
+  SplitChangeBody,
+  SplitChangeSummary,
+  SegmentChangeBody,
+  SplitEdgeBrowserClient,
+  SplitEdgeBrowserFactory,
+  SplitEdgeClient,
+  SplitEdgeFactory,
+  SplitEdgeManager,
+  SplitKey,
+  DeliveryStats,
+  SyncResult,
+  TreatmentWithConfig,
+  Treatments,
+  TreatmentsWithConfig,
+} from './types.js';
+
+/** How the browser clients log (the factory's logger, at its level). */
+export type LogAs = (level: 'ERROR' | 'WARN', message: string) => void;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+
+/** The JS SDK's attribute check (`validateAttribute`): a non-empty name, a string, finite number, boolean or array value. */
+function validAttribute(log: LogAs, method: string, name: unknown, value: unknown): boolean {
+  if (typeof name !== 'string' || name.length === 0) {
+    log('WARN', `${method}: you passed an invalid attribute name, attribute name must be a non-empty string.`);
+    return false;
+  }
+  const ok = typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean' || Array.isArray(value);
+  if (!ok) log('WARN', `${method}: you passed an invalid attribute value for ${name}. Acceptable types are: string, number, boolean and array of strings.`);
+  return ok;
+}
+
+function validAttributes(log: LogAs, method: string, attributes: unknown): attributes is Attributes {
+  if (!isPlainObject(attributes)) {
+    log('ERROR', `${method}: attributes must be a plain object.`);
+    return false;
+  }
+  let ok = true;
+  for (const name of Object.keys(attributes)) if (!validAttribute(log, method, name, attributes[name])) ok = false;
+  return ok;
+}
+
+/** A client bound to a key (and, optionally, a traffic type for `track`). */
+class BrowserClient implements SplitEdgeBrowserClient {
+  private attributes: Attributes = {};
+  private bound = false;
+  private destroyed = false;
+
+  constructor(
+    private readonly inner: SplitEdgeClient,
+    private readonly key: SplitKey,
+    private readonly trafficType: string | undefined,
+    private readonly log: LogAs,
+    private readonly onDestroy: () => Promise<void>,
+  ) {}
+
+  get Event(): EventNames {
+    return this.inner.Event;
+  }
+
+  /** The call's attributes over the bound ones (the call's win), as the SDK combines them. */
+  private merged(attributes: Attributes | undefined): Attributes | undefined {
+    return this.bound ? { ...this.attributes, ...(attributes ?? {}) } : attributes;
+  }
+
+  private refused(method: string): boolean {
+    if (this.destroyed) this.log('ERROR', `${method}: Client has already been destroyed - no calls possible.`);
+    return this.destroyed;
+  }
+
+  getTreatment(featureFlagName: string, attributes?: Attributes, options?: EvaluationOptions): string {
+    if (this.refused('getTreatment')) return 'control';
+    return this.inner.getTreatment(this.key, featureFlagName, this.merged(attributes), options);
+  }
+
+  getTreatmentWithConfig(featureFlagName: string, attributes?: Attributes, options?: EvaluationOptions): TreatmentWithConfig {
+    if (this.refused('getTreatmentWithConfig')) return { treatment: 'control', config: null };
+    return this.inner.getTreatmentWithConfig(this.key, featureFlagName, this.merged(attributes), options);
+  }
+
+  getTreatments(featureFlagNames: string[], attributes?: Attributes, options?: EvaluationOptions): Treatments {
+    if (this.refused('getTreatments')) return {};
+    return this.inner.getTreatments(this.key, featureFlagNames, this.merged(attributes), options);
+  }
+
+  getTreatmentsWithConfig(featureFlagNames: string[], attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig {
+    if (this.refused('getTreatmentsWithConfig')) return {};
+    return this.inner.getTreatmentsWithConfig(this.key, featureFlagNames, this.merged(attributes), options);
+  }
+
+  getTreatmentsByFlagSet(flagSet: string, attributes?: Attributes, options?: EvaluationOptions): Treatments {
+    if (this.refused('getTreatmentsByFlagSet')) return {};
+    return this.inner.getTreatmentsByFlagSet(this.key, flagSet, this.merged(attributes), options);
+  }
+
+  getTreatmentsByFlagSets(flagSets: string[], attributes?: Attributes, options?: EvaluationOptions): Treatments {
+    if (this.refused('getTreatmentsByFlagSets')) return {};
+    return this.inner.getTreatmentsByFlagSets(this.key, flagSets, this.merged(attributes), options);
+  }
+
+  getTreatmentsWithConfigByFlagSet(flagSet: string, attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig {
+    if (this.refused('getTreatmentsWithConfigByFlagSet')) return {};
+    return this.inner.getTreatmentsWithConfigByFlagSet(this.key, flagSet, this.merged(attributes), options);
+  }
+
+  getTreatmentsWithConfigByFlagSets(flagSets: string[], attributes?: Attributes, options?: EvaluationOptions): TreatmentsWithConfig {
+    if (this.refused('getTreatmentsWithConfigByFlagSets')) return {};
+    return this.inner.getTreatmentsWithConfigByFlagSets(this.key, flagSets, this.merged(attributes), options);
+  }
+
+  /**
+   * `track(trafficType, eventType, value?, properties?)`; with a bound traffic type
+   * (`settings.core.trafficType`, or `factory.client(key, trafficType)`),
+   * `track(eventType, value?, properties?)`.
+   */
+  track(...args: unknown[]): boolean {
+    if (this.refused('track')) return false;
+    const [trafficType, rest] = this.trafficType !== undefined ? [this.trafficType, args] : [args[0], args.slice(1)];
+    const [eventType, value, properties] = rest;
+    return this.inner.track(this.key, trafficType as string, eventType as string, value as number | null | undefined, properties as Properties | null | undefined);
+  }
+
+  setAttribute(attributeName: string, attributeValue: AttributeType): boolean {
+    if (!validAttribute(this.log, 'setAttribute', attributeName, attributeValue)) return false;
+    this.attributes[attributeName] = attributeValue;
+    this.bound = true;
+    return true;
+  }
+
+  getAttribute(attributeName: string): AttributeType | undefined {
+    return this.attributes[String(attributeName)];
+  }
+
+  setAttributes(attributes: Attributes): boolean {
+    if (!validAttributes(this.log, 'setAttributes', attributes)) return false;
+    Object.assign(this.attributes, attributes);
+    this.bound = Object.keys(this.attributes).length > 0;
+    return true;
+  }
+
+  getAttributes(): Attributes {
+    return { ...this.attributes };
+  }
+
+  removeAttribute(attributeName: string): boolean {
+    if (!Object.prototype.hasOwnProperty.call(this.attributes, attributeName)) return false;
+    delete this.attributes[attributeName];
+    this.bound = Object.keys(this.attributes).length > 0;
+    return true;
+  }
+
+  clearAttributes(): boolean {
+    this.attributes = {};
+    this.bound = false;
+    return true;
+  }
+
+  on(event: SdkEvent, listener: SdkEventListener): this {
+    this.inner.on(event, listener);
+    return this;
+  }
+
+  once(event: SdkEvent, listener: SdkEventListener): this {
+    this.inner.once(event, listener);
+    return this;
+  }
+
+  off(event: SdkEvent, listener: SdkEventListener): this {
+    this.inner.off(event, listener);
+    return this;
+  }
+
+  ready(): Promise<void> {
+    return this.inner.ready();
+  }
+
+  whenReady(): Promise<SdkReadyMetadata> {
+    return this.inner.whenReady();
+  }
+
+  whenReadyFromCache(): Promise<SdkReadyMetadata> {
+    return this.inner.whenReadyFromCache();
+  }
+
+  getStatus(): ReadinessStatus {
+    const status = this.inner.getStatus();
+    return this.destroyed ? { ...status, isDestroyed: true, isOperational: false } : status;
+  }
+
+  flush(): Promise<FlushReport> {
+    return this.inner.flush();
+  }
+
+  /** The factory's main client destroys the factory; another client only itself (after a flush). */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await this.onDestroy();
+  }
+}
+
+/** A key's identity for `factory.client(key)`'s cache. */
+function keyId(key: SplitKey, trafficType: string | undefined): string {
+  const k = typeof key === 'object' && key !== null ? `${String(key.matchingKey)}\u0000${String(key.bucketingKey)}` : String(key);
+  return `${k}\u0001${trafficType ?? ''}`;
+}
+
+/** The browser-shaped factory over a server-shaped one. */
+export class BrowserFactory implements SplitEdgeBrowserFactory {
+  private readonly clients = new Map<string, BrowserClient>();
+  private readonly main: BrowserClient;
+
+  constructor(private readonly inner: SplitEdgeFactory, settings: BrowserSettings, private readonly log: LogAs) {
+    const key = settings.core.key;
+    if (key === undefined || key === null) throw new TypeError('split-edge: settings.core.key is required in the browser shape (the key of factory.client())');
+    this.main = new BrowserClient(inner.client(), key, settings.core.trafficType, log, () => inner.destroy());
+    this.clients.set(keyId(key, settings.core.trafficType), this.main);
+  }
+
+  get version(): string {
+    return this.inner.version;
+  }
+
+  client(key?: SplitKey, trafficType?: string): SplitEdgeBrowserClient {
+    if (key === undefined) return this.main;
+    const id = keyId(key, trafficType);
+    let client = this.clients.get(id);
+    if (!client) {
+      const inner = this.inner;
+      client = new BrowserClient(inner.client(), key, trafficType, this.log, async () => {
+        this.clients.delete(id);
+        await inner.flush();
+      });
+      this.clients.set(id, client);
+    }
+    return client;
+  }
+
+  manager(): SplitEdgeManager {
+    return this.inner.manager();
+  }
+
+  updateSplitChanges(body: SplitChangeBody | string): SplitChangeSummary {
+    return this.inner.updateSplitChanges(body);
+  }
+
+  updateSegmentChanges(...bodies: Array<SegmentChangeBody | string>): void {
+    this.inner.updateSegmentChanges(...bodies);
+  }
+
+  updateLargeSegmentChanges(...bodies: Array<SegmentChangeBody | string>): void {
+    this.inner.updateLargeSegmentChanges(...bodies);
+  }
+
+  sync(): Promise<SyncResult> {
+    return this.inner.sync();
+  }
+
+  flush(): Promise<FlushReport> {
+    return this.inner.flush();
+  }
+
+  stats(): DeliveryStats {
+    return this.inner.stats();
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
