@@ -61,6 +61,7 @@ pub mod impressions;
 pub mod js;
 pub mod key;
 pub mod labels;
+#[cfg(feature = "localhost")]
 pub mod localhost;
 pub mod manager;
 pub mod model;

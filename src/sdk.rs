@@ -37,7 +37,9 @@ use crate::key::Key;
 use crate::manager::Manager;
 use crate::recorder::{ConfigError, DeliveryReport, Recorder, RecorderConfig, RecorderStats};
 use crate::snapshot::Snapshot;
-use crate::sync::{FlagFilter, Step, SyncConfig, SyncError, SyncStatus, Synchronizer};
+use crate::sync::{FlagFilter, SyncError, SyncStatus};
+#[cfg(feature = "sync")]
+use crate::sync::{Step, SyncConfig, Synchronizer};
 use crate::validate::ValidKey;
 
 /// How a [`SplitEdge`] is set up.
@@ -76,6 +78,7 @@ impl SplitEdgeConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
     Recorder(RequestId),
+    #[cfg(feature = "sync")]
     Sync(RequestId),
 }
 
@@ -98,7 +101,13 @@ pub struct SplitEdge {
     snapshot: Snapshot,
     client: ClientConfig,
     recorder: Recorder,
+    #[cfg(feature = "sync")]
     synchronizer: Synchronizer,
+    /// Without the `sync` feature: the configured flag filter, and a status of no runs.
+    #[cfg(not(feature = "sync"))]
+    filter: FlagFilter,
+    #[cfg(not(feature = "sync"))]
+    status: SyncStatus,
     /// Which part made each request still awaiting its outcome, oldest first (bounded by
     /// [`MAX_ROUTES`]).
     routes: BTreeMap<RequestId, Part>,
@@ -148,15 +157,24 @@ impl SplitEdge {
         let mut client = config.client;
         client.flag_set_filter = config.filter.sets().to_vec();
         snapshot.set_filter(config.filter.clone());
-        let mut sync = SyncConfig::new(config.identity);
-        sync.urls = config.urls;
-        sync.filter = config.filter;
-        sync.max_pages = config.max_sync_pages;
+        #[cfg(feature = "sync")]
+        let synchronizer = {
+            let mut sync = SyncConfig::new(config.identity);
+            sync.urls = config.urls;
+            sync.filter = config.filter;
+            sync.max_pages = config.max_sync_pages;
+            Synchronizer::new(sync)
+        };
         Ok(SplitEdge {
             snapshot,
             client,
             recorder,
-            synchronizer: Synchronizer::new(sync),
+            #[cfg(feature = "sync")]
+            synchronizer,
+            #[cfg(not(feature = "sync"))]
+            filter: config.filter,
+            #[cfg(not(feature = "sync"))]
+            status: SyncStatus::default(),
             routes: BTreeMap::new(),
             next_id: 1,
             probing: false,
@@ -188,8 +206,16 @@ impl SplitEdge {
 
     /// Replaces the rollout data wholesale (keeping the configured flag filter).
     pub fn replace_snapshot(&mut self, mut snapshot: Snapshot) {
-        snapshot.set_filter(self.synchronizer.config().filter.clone());
+        snapshot.set_filter(self.filter().clone());
         self.snapshot = snapshot;
+    }
+
+    /// The configured flag filter.
+    fn filter(&self) -> &FlagFilter {
+        #[cfg(feature = "sync")]
+        return &self.synchronizer.config().filter;
+        #[cfg(not(feature = "sync"))]
+        return &self.filter;
     }
 
     /// A client over the current data (evaluations through it record no impressions).
@@ -417,10 +443,11 @@ impl SplitEdge {
         self.recorder.next_due()
     }
 
-    /// Starts a synchronization run with Split's SDK API.
+    /// Starts a synchronization run with Split's SDK API (feature `sync`).
     ///
     /// # Errors
     /// [`SyncError::RunInProgress`] when a run is still open.
+    #[cfg(feature = "sync")]
     pub fn start_sync(&mut self, now_ms: u64) -> Result<Vec<HttpRequest>, SyncError> {
         let requests = self.synchronizer.start(&self.snapshot, now_ms)?;
         Ok(self.route(requests, Part::Sync))
@@ -435,6 +462,7 @@ impl SplitEdge {
                 report.id = id;
                 Progress::Delivery(report)
             }
+            #[cfg(feature = "sync")]
             Some(Part::Sync(inner)) => {
                 match self.synchronizer.on_response(&mut self.snapshot, inner, outcome, now_ms) {
                     Step::Send(requests) => Progress::Sync(self.route(requests, Part::Sync)),
@@ -490,9 +518,13 @@ impl SplitEdge {
         self.recorder.stats()
     }
 
-    /// Synchronization status (last success, last error, change numbers).
+    /// Synchronization status (last success, last error, change numbers); without the `sync`
+    /// feature, that of no run.
     pub fn sync_status(&self) -> &SyncStatus {
-        self.synchronizer.status()
+        #[cfg(feature = "sync")]
+        return self.synchronizer.status();
+        #[cfg(not(feature = "sync"))]
+        return &self.status;
     }
 
     /// Gives each request an id of this object's id space and remembers which part made it.

@@ -9,7 +9,8 @@
 // the same warm-up passes (default 3) and timed passes (default 10), the timed ones interleaved in
 // rounds (default 5, the order alternating) so that neither gets a warmer or quieter machine. A
 // second line measures this package's `getTreatments` with 10 flags per call (and the official SDK's,
-// for reference).
+// for reference). Then the browser build (dist/wasm-browser, what `split-edge/web` loads) against
+// the full engine on the same calls, and the size of both .wasm files, raw and gzipped.
 //
 // Both are checked first against the corpus' expected.jsonl (the first 500 rows' treatments); a
 // wrong answer aborts the run with exit code 1. Otherwise it exits 0: it is a benchmark, not a test.
@@ -23,6 +24,8 @@
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { readFileSync, readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -101,6 +104,41 @@ async function splitEdge(corpus, posts) {
   });
   await factory.client().ready();
   return { name: `split-edge ${version}`, client: factory.client(), destroy: () => factory.destroy() };
+}
+
+/**
+ * The same SDK (the package's factory, server-side shape) over the browser build's engine
+ * (`dist/wasm-browser`, as `split-edge/web` loads it), for its speed against the full engine.
+ */
+async function browserBuild(corpus, posts) {
+  const dist = path.join(here, '..', 'dist');
+  const glue = await import(pathToFileURL(path.join(dist, 'wasm-browser', 'split_edge_wasm.js')).href);
+  glue.initSync({ module: readFileSync(path.join(dist, 'wasm-browser', 'split_edge_wasm_bg.wasm')) });
+  const { createSdk } = await import(pathToFileURL(path.join(dist, 'esm', 'factory.js')).href);
+  const { webHost } = await import(pathToFileURL(path.join(dist, 'esm', 'web-host.js')).href);
+  const sdk = createSdk({ Engine: glue.Engine }, webHost);
+  const factory = sdk.SplitFactory({
+    core: { authorizationKey: 'bench' },
+    sync: { enabled: false },
+    data: { splitChanges: corpus.splitChanges, segmentChanges: corpus.segmentChanges },
+    debug: false,
+    fetch: async (url) => {
+      posts.push(url);
+      return { status: 200, text: async () => '' };
+    },
+  });
+  await factory.client().ready();
+  return { name: 'split-edge browser build', client: factory.client(), destroy: () => factory.destroy() };
+}
+
+/** The shipped .wasm files' sizes (`make npm` builds them). */
+function wasmSizes() {
+  const dist = path.join(here, '..', 'dist');
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  return [['full (Node, Workers, bundlers)', 'wasm-node'], ['browser (split-edge/web, `browser` condition)', 'wasm-browser']].map(([what, dir]) => {
+    const bytes = readFileSync(path.join(dist, dir, 'split_edge_wasm_bg.wasm'));
+    return `.wasm ${what}: dist/${dir}/split_edge_wasm_bg.wasm ${kb(bytes.length)} raw, ${kb(gzipSync(bytes, { level: 9 }).length)} gzipped`;
+  });
 }
 
 async function official(corpus, fetches) {
@@ -209,6 +247,7 @@ async function main() {
   const fetches = [];
   const edge = await splitEdge(corpus, posts);
   const js = await official(corpus, fetches);
+  const lite = await browserBuild(corpus, posts);
   let failed = false;
   try {
     const checked = [edge, js].map((s) => checkAnswers(s, corpus, opts.check));
@@ -252,13 +291,27 @@ async function main() {
     measure([e, f, g], opts);
     for (const x of [e, f, g]) console.log(line(x));
     console.log(`evaluateBulk: ${(e.rate / f.rate).toFixed(2)}x split-edge's getTreatments rate, ${(e.rate / g.rate).toFixed(2)}x the official SDK's`);
+
+    // The browser build (smaller, built for size) against the full engine, same calls.
+    checkAnswers(lite, corpus, opts.check);
+    const h = { label: `${lite.name} getTreatment`, pass: () => singlePass(lite.client, corpus.requests) };
+    const k = { label: `${edge.name} getTreatment`, pass: () => singlePass(edge.client, corpus.requests) };
+    measure([h, k], opts);
+    const m = { label: `${lite.name} getTreatments (${opts.batch} flags per call)`, pass: () => batchPass(lite.client, batches) };
+    const n = { label: `${edge.name} getTreatments (${opts.batch} flags per call)`, pass: () => batchPass(edge.client, batches) };
+    measure([m, n], opts);
+    for (const x of [h, k, m, n]) console.log(line(x));
+    console.log(`browser build: ${(h.rate / k.rate).toFixed(2)}x the full engine's getTreatment rate (${(h.rate / b.rate).toFixed(2)}x the official SDK's), `
+      + `${(m.rate / n.rate).toFixed(2)}x its getTreatments rate (${(m.rate / d.rate).toFixed(2)}x the official SDK's)`);
   } catch (e) {
     console.error(`compare.mjs: ${e && e.message ? e.message : e}`);
     failed = true;
   } finally {
     await edge.destroy();
     await js.destroy();
+    await lite.destroy();
   }
+  for (const l of wasmSizes()) console.log(l);
   const hosts = (urls) => [...new Set(urls.map((u) => String(u).replace(/\?.*$/, '')))].join(', ') || 'none';
   console.log(`network: ${connections.length} TCP connections attempted${connections.length ? ` (refused: ${connections.join(', ')})` : ''}; `
     + `official SDK fetches intercepted: ${fetches.length} (${hosts(fetches)}); split-edge posts answered locally: ${posts.length} (${hosts(posts)})`);

@@ -1,7 +1,8 @@
 // Browsers: call `await init()` (or `initSync`) once before `SplitFactory`. `init` takes the
 // .wasm's URL, a Response, its bytes or a compiled WebAssembly.Module; by default it fetches
-// `split_edge_wasm_bg.wasm` next to this file.
-import initWasm, { initSync as initWasmSync, Engine } from './wasm-web/split_edge_wasm.js';
+// `wasm-browser/split_edge_wasm_bg.wasm` next to this file (`split-edge/wasm`): the browser build,
+// without the synchronizer and the localhost parsers (see the README's "Measured").
+import initWasm, { initSync as initWasmSync, Engine } from './wasm-browser/split_edge_wasm.js';
 import { createSdk } from './esm/factory.js';
 import { webHost } from './esm/web-host.js';
 

@@ -39,18 +39,27 @@
 //! ([`SyncError::is_fatal`]); anything else (no response, 5xx, 429, 304, an unparseable body, the
 //! page limit) fails the run once every other request is done, keeps what was applied, and the next
 //! run retries from the stored change numbers.
+//!
+//! The [`Synchronizer`] and [`large_segments`] are behind the `sync` feature (on by default); the
+//! flag filter, the URLs and the status types are always here.
 
 mod error;
 mod filter;
+#[cfg(feature = "sync")]
 pub mod large_segments;
 mod status;
 #[cfg(feature = "streaming")]
 pub mod streaming;
+#[cfg(feature = "sync")]
 mod synchronizer;
 mod urls;
 
 pub use error::{Resource, SyncError};
 pub use filter::{FilterError, FilterType, FilterValidation, FilterWarning, FlagFilter, SplitFilter};
 pub use status::{RequestCounts, RunReport, SyncStatus};
-pub use synchronizer::{Step, SyncConfig, Synchronizer, DEFAULT_MAX_PAGES, DEFAULT_RUN_TIMEOUT_MS, PROXY_RECHECK_MS};
+#[cfg(feature = "sync")]
+pub use synchronizer::{Step, SyncConfig, Synchronizer, DEFAULT_RUN_TIMEOUT_MS, PROXY_RECHECK_MS};
+
+/// Pages a change list may take in one run before the run gives up on it.
+pub const DEFAULT_MAX_PAGES: u32 = 100;
 pub use urls::{segment_changes_url, split_changes_url, SpecVersion};

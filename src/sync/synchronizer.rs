@@ -15,8 +15,7 @@ use crate::http::{HttpOutcome, HttpRequest, Identity, Method, RequestId, Urls};
 use crate::model::{SegmentChange, SplitChange};
 use crate::snapshot::Snapshot;
 
-/// Pages a change list may take in one run before the run gives up on it.
-pub const DEFAULT_MAX_PAGES: u32 = 100;
+pub use super::DEFAULT_MAX_PAGES;
 
 /// How long a run may wait for outcomes before `start` abandons it: 5 minutes.
 pub const DEFAULT_RUN_TIMEOUT_MS: u64 = 5 * 60 * 1000;

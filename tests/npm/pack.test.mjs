@@ -49,6 +49,7 @@ describe('npm pack', () => {
       'package.json', 'dist/node.cjs', 'dist/node.mjs', 'dist/bundler.mjs', 'dist/web.mjs', 'dist/workers.mjs',
       'dist/index.d.ts', 'dist/web.d.ts', 'dist/esm/types.d.ts', 'dist/cjs/factory.js', 'dist/cjs/package.json',
       'dist/wasm-node/split_edge_wasm.js', 'dist/wasm-node/split_edge_wasm_bg.wasm', 'dist/wasm-web/split_edge_wasm_bg.wasm',
+      'dist/wasm-browser/split_edge_wasm.js', 'dist/wasm-browser/split_edge_wasm_bg.wasm',
     ]) {
       assert.ok(files.includes(must), `${must} is packed`);
     }

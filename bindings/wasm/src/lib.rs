@@ -238,17 +238,27 @@ impl Engine {
     /// YAML parsed to JSON text); returns the names of the entries or lines that were ignored.
     #[wasm_bindgen(js_name = loadLocalhostYaml)]
     pub fn load_localhost_yaml(&mut self, document: &str, now: f64) -> Result<Vec<String>, JsError> {
-        let document = parse_json(document, "the YAML document")?;
-        let flags = split_edge::localhost::parse_yaml(&document).map_err(|e| JsError::new(&e.to_string()))?;
-        self.load_localhost(&flags, now)
+        #[cfg(not(feature = "localhost"))]
+        return Err(not_in_this_build("localhost mode's YAML files", document, now));
+        #[cfg(feature = "localhost")]
+        {
+            let document = parse_json(document, "the YAML document")?;
+            let flags = split_edge::localhost::parse_yaml(&document).map_err(|e| JsError::new(&e.to_string()))?;
+            self.load_localhost(&flags, now)
+        }
     }
 
     /// Localhost mode: replaces the flags with those of a legacy `.split` file (`flag treatment`
     /// lines); returns the lines that were ignored.
     #[wasm_bindgen(js_name = loadLocalhostSplitFile)]
     pub fn load_localhost_split_file(&mut self, text: &str, now: f64) -> Result<Vec<String>, JsError> {
-        let flags = split_edge::localhost::parse_split_file(text);
-        self.load_localhost(&flags, now)
+        #[cfg(not(feature = "localhost"))]
+        return Err(not_in_this_build("localhost mode's .split files", text, now));
+        #[cfg(feature = "localhost")]
+        {
+            let flags = split_edge::localhost::parse_split_file(text);
+            self.load_localhost(&flags, now)
+        }
     }
 
     /// Whether flag data was loaded (else answers are `control` with label `not ready`).
@@ -523,11 +533,17 @@ impl Engine {
         self.edge.next_due().map(|t| t as f64)
     }
 
-    /// Starts a synchronization run with Split's SDK API: the first requests to send.
+    /// Starts a synchronization run with Split's SDK API: the first requests to send. Without the
+    /// `sync` feature (the browser build) it throws an Error saying so.
     #[wasm_bindgen(js_name = startSync)]
     pub fn start_sync(&mut self, now: f64) -> Result<JsValue, JsError> {
-        let requests = self.edge.start_sync(now_ms(now)).map_err(|e| JsError::new(&e.to_string()))?;
-        to_js(&requests.iter().map(output::request).collect::<Vec<_>>())
+        #[cfg(not(feature = "sync"))]
+        return Err(not_in_this_build("synchronization with Split's SDK API", "", now));
+        #[cfg(feature = "sync")]
+        {
+            let requests = self.edge.start_sync(now_ms(now)).map_err(|e| JsError::new(&e.to_string()))?;
+            to_js(&requests.iter().map(output::request).collect::<Vec<_>>())
+        }
     }
 
     /// Reports a response to request `id`; returns what it led to (`{type: 'delivery' | 'sync' |
@@ -669,6 +685,7 @@ impl Engine {
         })
     }
 
+    #[cfg(feature = "localhost")]
     fn load_localhost(
         &mut self,
         flags: &split_edge::localhost::LocalhostFlags,
@@ -690,6 +707,16 @@ impl Engine {
         self.errors =
             client.validation_errors_json(target, key, names, attributes).iter().map(ToString::to_string).collect();
     }
+}
+
+/// The Error of a method whose part this build leaves out (`what` names it; the other arguments
+/// are the method's, unused).
+#[cfg(not(all(feature = "sync", feature = "localhost")))]
+fn not_in_this_build(what: &str, _input: &str, _now: f64) -> JsError {
+    JsError::new(&format!(
+        "{what} is not in this build of split-edge (the browser build): pass the rollout data in settings.data \
+         (SplitChange and SegmentChange bodies), or use the package's Node, Workers or bundler entry"
+    ))
 }
 
 fn load_error(e: split_edge::LoadError) -> JsError {
