@@ -487,18 +487,11 @@ impl BulkPlan {
     }
 }
 
-/// `{"treatment":…}`, or with `config` `{"treatment":…,"config":…}` (`null` when none): the
-/// per-flag shape of split-evaluator's get-treatments(-with-config).
+/// `{"treatment":…}`, or with `config` `{"treatment":…,"config":…}`: the per-flag shape of
+/// split-evaluator's get-treatments(-with-config).
 fn push_result(out: &mut String, r: &TreatmentResult<'_>, config: bool) {
-    out.push_str("{\"treatment\":");
-    push_json_string(out, &r.treatment);
-    if config {
-        out.push_str(",\"config\":");
-        match r.config.as_deref() {
-            Some(c) => push_json_string(out, c),
-            None => out.push_str("null"),
-        }
-    }
+    out.push('{');
+    crate::wire::push_treatment_fields(out, r, config);
     out.push('}');
 }
 

@@ -28,6 +28,20 @@ pub(crate) const MAX_SAFE_INTEGER: u64 = 1 << 53;
 
 // ----- JSON.stringify building blocks ---------------------------------------------------------
 
+/// Appends `"treatment":…` and, with `config`, `,"config":…` (`null` when none): the fields of
+/// one answer in split-evaluator's shapes (get-treatment(s), with config, bulk lines).
+pub fn push_treatment_fields(out: &mut String, r: &crate::TreatmentResult<'_>, config: bool) {
+    out.push_str("\"treatment\":");
+    push_json_string(out, &r.treatment);
+    if config {
+        out.push_str(",\"config\":");
+        match r.config.as_deref() {
+            Some(c) => push_json_string(out, c),
+            None => out.push_str("null"),
+        }
+    }
+}
+
 /// Appends `s` as a JSON string literal, escaped exactly as `JSON.stringify` does: `"` and `\`
 /// backslashed, `\b \f \n \r \t` by name, other characters below U+0020 as `\u00xx` (lowercase
 /// hex), everything else (including U+2028, U+2029 and U+007F) as is.

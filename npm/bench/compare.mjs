@@ -90,9 +90,9 @@ function activeOnly(change) {
 
 // ----- the two SDKs ----------------------------------------------------------------------------
 
-async function splitEdge(corpus, posts) {
-  const { SplitFactory, version } = await import('split-edge');
-  const factory = SplitFactory({
+/** split-edge's settings: the corpus as data, no sync, posts answered locally (and recorded). */
+function benchSettings(corpus, posts) {
+  return {
     core: { authorizationKey: 'bench' },
     sync: { enabled: false },
     data: { splitChanges: corpus.splitChanges, segmentChanges: corpus.segmentChanges },
@@ -101,7 +101,12 @@ async function splitEdge(corpus, posts) {
       posts.push(url);
       return { status: 200, text: async () => '' };
     },
-  });
+  };
+}
+
+async function splitEdge(corpus, posts) {
+  const { SplitFactory, version } = await import('split-edge');
+  const factory = SplitFactory(benchSettings(corpus, posts));
   await factory.client().ready();
   return { name: `split-edge ${version}`, client: factory.client(), destroy: () => factory.destroy() };
 }
@@ -117,16 +122,7 @@ async function browserBuild(corpus, posts) {
   const { createSdk } = await import(pathToFileURL(path.join(dist, 'esm', 'factory.js')).href);
   const { webHost } = await import(pathToFileURL(path.join(dist, 'esm', 'web-host.js')).href);
   const sdk = createSdk({ Engine: glue.Engine }, webHost);
-  const factory = sdk.SplitFactory({
-    core: { authorizationKey: 'bench' },
-    sync: { enabled: false },
-    data: { splitChanges: corpus.splitChanges, segmentChanges: corpus.segmentChanges },
-    debug: false,
-    fetch: async (url) => {
-      posts.push(url);
-      return { status: 200, text: async () => '' };
-    },
-  });
+  const factory = sdk.SplitFactory(benchSettings(corpus, posts));
   await factory.client().ready();
   return { name: 'split-edge browser build', client: factory.client(), destroy: () => factory.destroy() };
 }

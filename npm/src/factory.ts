@@ -138,14 +138,14 @@ class FastPath {
   }
 
   /**
-   * Writes the attributes at `at` (after the inputs `head` writes), encoded or, when they need
-   * it, as JSON text; returns `[length, encoded]` (`NO_ATTRIBUTES` for none). Growing the
+   * Writes the inputs (`head`, returning their end) and then the attributes, encoded or, when
+   * they need it, as JSON text; returns `[length, encoded]` (`NO_ATTRIBUTES` for none). Growing the
    * buffer loses what was written, so `head` writes the inputs again (returning their end).
    */
   private attributes(attributes: Attributes | null | undefined, head: (view: Uint8Array) => number): [number, boolean] {
-    if (attributes == null) return [NO_ATTRIBUTES, false];
     let view = this.reserve(0);
     let at = head(view);
+    if (attributes == null) return [NO_ATTRIBUTES, false];
     let end = encodeAttributes(view, this.data as DataView, at, attributes);
     while (end === NO_ROOM) {
       view = this.reserve(this.capacity * 2);
@@ -181,11 +181,6 @@ class FastPath {
       f = writeString(view, k, flag);
       return k + f;
     });
-    if (attributes == null) {
-      const view = this.reserve(0);
-      k = writeString(view, 0, key);
-      f = writeString(view, k, flag);
-    }
     const id = this.engine.treatmentFast(now, k, f, len, encoded);
     if (id === NOT_INTERNED) return this.engine.lastTreatment();
     if (id === FAST_ERROR) this.failed();
@@ -215,12 +210,7 @@ class FastPath {
       }
       return at;
     };
-    let [len, encoded] = this.attributes(attributes, head);
-    if (attributes == null) {
-      head(this.reserve(0));
-      len = NO_ATTRIBUTES;
-      encoded = false;
-    }
+    const [len, encoded] = this.attributes(attributes, head);
     const count = this.engine.treatmentsFast(now, k, names.length, len, encoded);
     if (count === FAST_ERROR) this.failed();
     this.reserve(0);

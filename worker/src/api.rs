@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 use split_edge::sdk::SplitEdge;
-use split_edge::wire::push_json_string;
-use split_edge::{EvaluationOptions, Evaluations, Key, TreatmentResult};
+use split_edge::wire::{push_json_string, push_treatment_fields};
+use split_edge::{EvaluationOptions, Evaluations, Key};
 
 use crate::params::{self, ApiRequest, Common};
 
@@ -160,22 +160,10 @@ fn treatment(edge: &mut SplitEdge, now_ms: u64, key: &Value, name: &str, common:
     let mut out = String::with_capacity(64);
     out.push_str("{\"splitName\":");
     push_json_string(&mut out, name);
-    push_result_fields(&mut out, &r, config);
+    out.push(',');
+    push_treatment_fields(&mut out, &r, config);
     out.push('}');
     Reply::json_text(200, out)
-}
-
-/// Appends `,"treatment":…` and, with `config`, `,"config":…` (`null` when none).
-fn push_result_fields(out: &mut String, r: &TreatmentResult<'_>, config: bool) {
-    out.push_str(",\"treatment\":");
-    push_json_string(out, &r.treatment);
-    if config {
-        out.push_str(",\"config\":");
-        match r.config.as_deref() {
-            Some(c) => push_json_string(out, c),
-            None => out.push_str("null"),
-        }
-    }
 }
 
 /// `{"<flag>": {"treatment", "config"?}}` in evaluation order, serialized as `JSON.stringify`
@@ -195,7 +183,8 @@ fn push_evaluations(out: &mut String, results: &Evaluations<'_>, config: bool) {
         push_json_string(out, name);
         // `{"treatment":…}`: the fields' leading comma becomes the object's opening brace.
         let start = out.len();
-        push_result_fields(out, r, config);
+        out.push(',');
+        push_treatment_fields(out, r, config);
         out.replace_range(start..start.saturating_add(1), ":{");
         out.push('}');
     }
@@ -268,16 +257,7 @@ pub fn manager(edge: &SplitEdge, req: &ApiRequest) -> Option<Reply> {
 mod tests {
     use super::*;
 
-    use crate::test_support::demo_edge as edge;
-
-    fn get(path: &str, query: &[(&str, &str)]) -> ApiRequest {
-        ApiRequest {
-            method: "GET".into(),
-            path: path.into(),
-            query: query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-            ..Default::default()
-        }
-    }
+    use crate::test_support::{demo_edge as edge, get};
 
     #[test]
     fn treatment_shapes() {

@@ -130,18 +130,8 @@ impl Chunks {
 mod tests {
     use super::*;
     use crate::api;
-    use crate::params::ApiRequest;
-    use crate::test_support::demo_edge;
+    use crate::test_support::{demo_edge, get};
     use serde_json::json;
-
-    fn get(path: &str, query: &[(&str, &str)]) -> ApiRequest {
-        ApiRequest {
-            method: "GET".into(),
-            path: path.into(),
-            query: query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-            ..Default::default()
-        }
-    }
 
     /// The whole answer, chunk by chunk as the glue streams it.
     fn answer(edge: &mut SplitEdge, body: &str) -> Vec<Value> {

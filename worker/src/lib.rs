@@ -58,4 +58,14 @@ pub(crate) mod test_support {
         edge.snapshot_mut().apply_split_changes_json(&flags).unwrap();
         edge
     }
+
+    /// A GET request of the API with `query`.
+    pub(crate) fn get(path: &str, query: &[(&str, &str)]) -> crate::params::ApiRequest {
+        crate::params::ApiRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            ..Default::default()
+        }
+    }
 }
