@@ -46,7 +46,7 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 
 use crate::client::{Client, EvaluationOptions, TreatmentResult};
-use crate::eval::Attributes;
+use crate::eval::{AttributeView, Attributes};
 use crate::sdk::SplitEdge;
 use crate::validate;
 use crate::wire::push_json_string;
@@ -471,7 +471,13 @@ impl BulkPlan {
                 push_json_string(out, &e.to_string());
             }
             Ok(key) => {
-                let results = edge.get_treatments_valid(now_ms, &key, &self.flags, entry.attributes.as_ref(), options);
+                let results = edge.get_treatments_valid(
+                    now_ms,
+                    &key,
+                    &self.flags,
+                    entry.attributes.as_ref().map(AttributeView::Map),
+                    options,
+                );
                 out.push_str(",\"treatments\":{");
                 for (i, (field, r)) in self.fields.iter().zip(&results).enumerate() {
                     if i > 0 {

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::eval::{Attributes, Engine};
+use crate::eval::{AttributeView, Attributes, Engine};
 use crate::fallback::FallbackTreatments;
 use crate::key::Key;
 use crate::labels;
@@ -170,9 +170,27 @@ impl<'s> Client<'s> {
         attributes: Option<&Attributes>,
         options: &EvaluationOptions,
     ) -> (TreatmentResult<'s>, Option<(ValidKey<'k>, &'k str)>) {
-        match (validate::key(key), validate::flag_name(flag, FLAG_NAME)) {
-            (Ok(key), Ok(name)) => (self.evaluate_valid(&key, name, attributes, options), Some((key, name))),
-            (_, name) => (self.rejected(name.ok()), None),
+        match validate::key(key) {
+            Ok(key) => {
+                let (result, name) = self.evaluate_for_key(&key, flag, attributes.map(AttributeView::Map), options);
+                (result, name.map(|n| (key, n)))
+            }
+            Err(_) => (self.rejected(validate::flag_name(flag, FLAG_NAME).ok()), None),
+        }
+    }
+
+    /// [`Client::evaluate`] of a key validated beforehand ([`validate::key_parts`]), also giving
+    /// the validated flag name when it was valid.
+    pub(crate) fn evaluate_for_key<'f>(
+        &self,
+        key: &ValidKey<'_>,
+        flag: &'f str,
+        attributes: Option<AttributeView<'_>>,
+        options: &EvaluationOptions,
+    ) -> (TreatmentResult<'s>, Option<&'f str>) {
+        match validate::flag_name(flag, FLAG_NAME) {
+            Ok(name) => (self.evaluate_valid(key, name, attributes, options), Some(name)),
+            Err(_) => (self.rejected(None), None),
         }
     }
 
@@ -292,7 +310,7 @@ impl<'s> Client<'s> {
         let attributes = validate::attributes_json(attributes);
         match (key, name, attributes) {
             (Ok(key), Ok(name), Ok(attributes)) => {
-                (self.evaluate_valid(&key, name, attributes, options), Some((key, name)))
+                (self.evaluate_valid(&key, name, attributes.map(AttributeView::Map), options), Some((key, name)))
             }
             (_, name, _) => (self.rejected(name.ok()), None),
         }
@@ -498,7 +516,7 @@ impl<'s> Client<'s> {
         names
             .into_iter()
             .map(|n| {
-                let r = self.evaluate_valid(key, &n, attributes, options);
+                let r = self.evaluate_valid(key, &n, attributes.map(AttributeView::Map), options);
                 (n, r)
             })
             .collect()
@@ -544,14 +562,14 @@ impl<'s> Client<'s> {
     /// What [`Client::evaluate_flags`] answers once the key and the names are validated
     /// ([`validate::key_json`], [`validate::flag_names`]): one result per name, in order. For
     /// hosts that validate the names once for many keys.
-    pub(crate) fn evaluate_valid_names(
+    pub(crate) fn evaluate_valid_names<S: AsRef<str>>(
         &self,
         key: &ValidKey<'_>,
-        names: &[String],
-        attributes: Option<&Attributes>,
+        names: &[S],
+        attributes: Option<AttributeView<'_>>,
         options: &EvaluationOptions,
     ) -> Vec<TreatmentResult<'s>> {
-        names.iter().map(|n| self.evaluate_valid(key, n, attributes, options)).collect()
+        names.iter().map(|n| self.evaluate_valid(key, n.as_ref(), attributes, options)).collect()
     }
 
     /// Evaluates a validated key and flag name.
@@ -559,7 +577,7 @@ impl<'s> Client<'s> {
         &self,
         key: &ValidKey<'_>,
         name: &str,
-        attributes: Option<&Attributes>,
+        attributes: Option<AttributeView<'_>>,
         options: &EvaluationOptions,
     ) -> TreatmentResult<'s> {
         let result = if !self.is_ready() {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::client::{Client, EvaluationOptions, TreatmentResult};
 use crate::compiled::{Rules, ValueSource};
-use crate::eval::{Attributes, Engine};
+use crate::eval::{AttributeView, Attributes, Engine};
 use crate::key::Key;
 use crate::validate;
 
@@ -77,7 +77,7 @@ impl<'s> Client<'s> {
                                     ValueSource::Attribute(a) => Some(a.clone()),
                                 },
                                 negate: m.negate,
-                                matched: engine.matcher_matches(m, key.as_ref(), attributes, 0),
+                                matched: engine.matcher_matches(m, key.as_ref(), attributes.map(AttributeView::Map), 0),
                             })
                             .collect();
                         conditions.push(ConditionTrace {

@@ -29,7 +29,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 use crate::client::{Client, ClientConfig, EvaluationOptions, Evaluations, TreatmentResult};
-use crate::eval::Attributes;
+use crate::eval::{AttributeView, Attributes};
 use crate::events::{self, TrackRejected, TrackWarning};
 use crate::http::{HttpOutcome, HttpRequest, Identity, RequestId, Urls};
 use crate::impressions::ImpressionRef;
@@ -249,6 +249,25 @@ impl SplitEdge {
         result
     }
 
+    /// [`SplitEdge::get_treatment`] of a key validated beforehand ([`crate::validate::key_parts`]: a
+    /// host that has the key's parts as strings need not build a [`Key`]).
+    pub fn get_treatment_for_key(
+        &mut self,
+        now_ms: u64,
+        key: &ValidKey<'_>,
+        flag: &str,
+        attributes: Option<AttributeView<'_>>,
+        options: &EvaluationOptions,
+    ) -> TreatmentResult<'_> {
+        let (result, name) = Client::new(&self.snapshot, &self.client).evaluate_for_key(key, flag, attributes, options);
+        if let Some(name) = name {
+            if !self.probing {
+                record(&mut self.recorder, now_ms, key, [(name, &result)], impression_properties(options));
+            }
+        }
+        result
+    }
+
     /// `getTreatments` / `getTreatmentsWithConfig`, recording the impressions.
     pub fn get_treatments<S: AsRef<str>>(
         &mut self,
@@ -358,19 +377,20 @@ impl SplitEdge {
     }
 
     /// [`SplitEdge::get_treatments`] of a validated key and of flag names validated beforehand
-    /// (bulk evaluation, [`crate::bulk`]): the same evaluation and impressions, one result per
-    /// name in `names` order, without validating the names again for every key.
-    pub(crate) fn get_treatments_valid(
+    /// ([`crate::validate::unique_flag_names`]; bulk evaluation, [`crate::bulk`], validates
+    /// them once for every key): the same evaluation and impressions, one result per name in
+    /// `names` order.
+    pub fn get_treatments_valid<S: AsRef<str>>(
         &mut self,
         now_ms: u64,
         key: &ValidKey<'_>,
-        names: &[String],
-        attributes: Option<&Attributes>,
+        names: &[S],
+        attributes: Option<AttributeView<'_>>,
         options: &EvaluationOptions,
     ) -> Vec<TreatmentResult<'_>> {
         let results = Client::new(&self.snapshot, &self.client).evaluate_valid_names(key, names, attributes, options);
         if !self.probing {
-            let named = names.iter().map(String::as_str).zip(results.iter());
+            let named = names.iter().map(AsRef::as_ref).zip(results.iter());
             record(&mut self.recorder, now_ms, key, named, impression_properties(options));
         }
         results

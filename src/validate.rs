@@ -121,10 +121,16 @@ pub fn key_value<'a>(value: Option<&'a Value>, field: &str) -> Result<Cow<'a, st
 
 /// Validates a typed key: both parts as [`key_string`].
 pub fn key(key: &Key) -> Result<ValidKey<'_>, ValidationError> {
-    match &key.bucketing_key {
-        None => Ok(ValidKey { matching: Cow::Borrowed(key_string(&key.matching_key, "key")?), bucketing: None }),
+    key_parts(&key.matching_key, key.bucketing_key.as_deref())
+}
+
+/// Validates a key given as its parts (a string key, or a key object's `matchingKey` and
+/// `bucketingKey` strings): each as [`key_string`].
+pub fn key_parts<'a>(matching: &'a str, bucketing: Option<&'a str>) -> Result<ValidKey<'a>, ValidationError> {
+    match bucketing {
+        None => Ok(ValidKey { matching: Cow::Borrowed(key_string(matching, "key")?), bucketing: None }),
         Some(b) => {
-            let m = key_string(&key.matching_key, "matchingKey");
+            let m = key_string(matching, "matchingKey");
             let b = key_string(b, "bucketingKey");
             match (m, b) {
                 (Ok(m), Ok(b)) => Ok(ValidKey { matching: Cow::Borrowed(m), bucketing: Some(Cow::Borrowed(b)) }),
@@ -173,19 +179,25 @@ pub fn flag_name_json<'a>(value: Option<&'a Value>, field: &str) -> Result<&'a s
 /// Validates a list of flag names: invalid entries dropped, duplicates removed (first wins);
 /// an empty result is an error.
 pub fn flag_names<S: AsRef<str>>(names: &[S], field: &str) -> Result<Vec<String>, ValidationError> {
-    let mut out: Vec<String> = Vec::with_capacity(names.len());
-    for name in names {
-        if let Ok(n) = flag_name(name.as_ref(), field) {
-            if !out.iter().any(|o| o == n) {
-                out.push(n.to_owned());
-            }
-        }
-    }
-    if out.is_empty() {
+    let unique = unique_flag_names(names);
+    if unique.is_empty() {
         Err(ValidationError::EmptyNames(field.to_owned()))
     } else {
-        Ok(out)
+        Ok(unique.into_iter().map(|(_, n)| n.to_owned()).collect())
     }
+}
+
+/// What [`flag_names`] keeps, borrowed: each valid name trimmed, once, in order, with the index
+/// of the input it first came from. Empty when none is valid (which [`flag_names`] rejects).
+pub fn unique_flag_names<S: AsRef<str>>(names: &[S]) -> Vec<(usize, &str)> {
+    let mut out: Vec<(usize, &str)> = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let n = js::trim(name.as_ref());
+        if !n.is_empty() && !out.iter().any(|(_, o)| *o == n) {
+            out.push((i, n));
+        }
+    }
+    out
 }
 
 /// Validates a list of flag names given as a JSON value (must be a non-empty array).

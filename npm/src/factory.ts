@@ -65,8 +65,8 @@ export interface RawEngine {
   loadLocalhostSplitFile(text: string, now: number): string[];
   isReady(): boolean;
   scratch(len: number): number;
-  treatmentFast(now: number, keyLen: number, flagLen: number, attributesLen: number, encoded: boolean): number;
-  treatmentsFast(now: number, keyLen: number, names: number, attributesLen: number, encoded: boolean): number;
+  treatmentFast(now: number, keyLen: number, bucketingLen: number, flagLen: number, attributesLen: number, encoded: boolean): number;
+  treatmentsFast(now: number, keyLen: number, bucketingLen: number, names: number, attributesLen: number, encoded: boolean): number;
   fastError(): string;
   overflowTreatment(i: number): string | undefined;
   treatmentName(id: number): string | undefined;
@@ -100,8 +100,8 @@ export interface Glue {
 
 /** `treatmentFast`'s answer when the treatment has no id. */
 const NOT_INTERNED = 0xffffffff;
-/** `treatmentFast`'s marker for "no attributes". */
-const NO_ATTRIBUTES = 0xffffffff;
+/** The fast path's length of an absent input (no bucketing key, no attributes). */
+const ABSENT = 0xffffffff;
 /** The fast path's answer when its inputs were not passed correctly (read `fastError`). */
 const FAST_ERROR = 0xfffffffe;
 /** The most flag names `treatmentsFast` takes. */
@@ -110,7 +110,8 @@ const MAX_FAST_NAMES = 64;
 /**
  * The fast path's input channel: strings and attributes are written straight into a scratch
  * buffer in wasm memory (attributes in a compact encoding, no JSON text), and treatments come
- * back as ids of strings decoded once.
+ * back as ids of strings decoded once. It takes keys of strings (a string, or a key object of a
+ * string `matchingKey` and `bucketingKey`); validation is the engine's, as on the JSON path.
  */
 class FastPath {
   private view: Uint8Array | undefined;
@@ -118,6 +119,14 @@ class FastPath {
   private ptr = 0;
   private capacity = 0;
   private readonly names: string[] = [];
+  // The inputs of the call being made (set by `takes`/`takesKey` and `write`).
+  private matching = '';
+  private bucketing: string | undefined;
+  private keyLen = 0;
+  private bucketingLen = ABSENT;
+  private flagLen = 0;
+  private attributesLen = ABSENT;
+  private encoded = false;
 
   constructor(private readonly engine: RawEngine, private readonly memory: WebAssembly.Memory) {}
 
@@ -137,26 +146,76 @@ class FastPath {
     return view;
   }
 
+  /** Whether the fast path takes `key`; if so, remembers its parts for the call. */
+  takesKey(key: unknown): boolean {
+    if (typeof key === 'string') {
+      this.matching = key;
+      this.bucketing = undefined;
+      return true;
+    }
+    if (key === null || typeof key !== 'object' || Array.isArray(key)) return false;
+    const matching = (key as SplitKeyObject).matchingKey;
+    const bucketing = (key as SplitKeyObject).bucketingKey;
+    if (typeof matching !== 'string' || typeof bucketing !== 'string') return false;
+    this.matching = matching;
+    this.bucketing = bucketing;
+    return true;
+  }
+
+  /** Whether `getTreatments` with these inputs can take the fast path (remembering the key's parts). */
+  takes(key: unknown, names: unknown): boolean {
+    if (!Array.isArray(names) || names.length > MAX_FAST_NAMES) return false;
+    for (let i = 0; i < names.length; i++) if (typeof names[i] !== 'string') return false;
+    return this.takesKey(key);
+  }
+
+  /** Writes the key's parts and then the flag name, or the names each after its `u32` length; returns the end. */
+  private head(view: Uint8Array, flags: string | string[]): number {
+    let at = (this.keyLen = writeString(view, 0, this.matching));
+    if (this.bucketing === undefined) this.bucketingLen = ABSENT;
+    else at += this.bucketingLen = writeString(view, at, this.bucketing);
+    if (typeof flags === 'string') return at + (this.flagLen = writeString(view, at, flags));
+    const dv = this.data as DataView;
+    for (let i = 0; i < flags.length; i++) {
+      const n = writeString(view, at + 4, flags[i]);
+      dv.setUint32(at, n, true);
+      at += 4 + n;
+    }
+    return at;
+  }
+
   /**
-   * Writes the inputs (`head`, returning their end) and then the attributes, encoded or, when
-   * they need it, as JSON text; returns `[length, encoded]` (`NO_ATTRIBUTES` for none). Growing the
-   * buffer loses what was written, so `head` writes the inputs again (returning their end).
+   * Writes the inputs into a buffer of at least `bound` bytes: the head, then the attributes,
+   * encoded or, when they need it, as JSON text. Growing the buffer loses what was written, so
+   * the head is written again after it.
    */
-  private attributes(attributes: Attributes | null | undefined, head: (view: Uint8Array) => number): [number, boolean] {
-    let view = this.reserve(0);
-    let at = head(view);
-    if (attributes == null) return [NO_ATTRIBUTES, false];
+  private write(flags: string | string[], attributes: Attributes | null | undefined, bound: number): void {
+    let view = this.reserve(bound);
+    let at = this.head(view, flags);
+    this.encoded = false;
+    if (attributes == null) {
+      this.attributesLen = ABSENT;
+      return;
+    }
     let end = encodeAttributes(view, this.data as DataView, at, attributes);
     while (end === NO_ROOM) {
       view = this.reserve(this.capacity * 2);
-      at = head(view);
+      at = this.head(view, flags);
       end = encodeAttributes(view, this.data as DataView, at, attributes);
     }
-    if (end !== NEEDS_JSON) return [end - at, true];
+    if (end !== NEEDS_JSON) {
+      this.attributesLen = end - at;
+      this.encoded = true;
+      return;
+    }
     const json = stringify(attributes);
     view = this.reserve(at + json.length * 3);
-    at = head(view);
-    return [writeString(view, at, json), false];
+    at = this.head(view, flags);
+    this.attributesLen = writeString(view, at, json);
+  }
+
+  private keyBound(): number {
+    return (this.matching.length + (this.bucketing === undefined ? 0 : this.bucketing.length)) * 3 + 64;
   }
 
   private name(id: number): string {
@@ -172,46 +231,21 @@ class FastPath {
     throw new Error(`split-edge: ${this.engine.fastError()}`);
   }
 
-  treatment(now: number, key: string, flag: string, attributes: Attributes | null | undefined): string {
-    this.reserve((key.length + flag.length) * 3 + 64);
-    let k = 0;
-    let f = 0;
-    const [len, encoded] = this.attributes(attributes, (view) => {
-      k = writeString(view, 0, key);
-      f = writeString(view, k, flag);
-      return k + f;
-    });
-    const id = this.engine.treatmentFast(now, k, f, len, encoded);
+  /** `getTreatment` for the key `takesKey` accepted. */
+  treatment(now: number, flag: string, attributes: Attributes | null | undefined): string {
+    this.write(flag, attributes, this.keyBound() + flag.length * 3);
+    const id = this.engine.treatmentFast(now, this.keyLen, this.bucketingLen, this.flagLen, this.attributesLen, this.encoded);
     if (id === NOT_INTERNED) return this.engine.lastTreatment();
     if (id === FAST_ERROR) this.failed();
     return this.name(id);
   }
 
-  /** Whether `getTreatments` with these inputs can take the fast path. */
-  static takes(key: unknown, names: unknown): boolean {
-    if (typeof key !== 'string' || !Array.isArray(names) || names.length > MAX_FAST_NAMES) return false;
-    for (let i = 0; i < names.length; i++) if (typeof names[i] !== 'string') return false;
-    return true;
-  }
-
-  treatments(now: number, key: string, names: string[], attributes: Attributes | null | undefined): Treatments {
-    let bound = key.length * 3 + 8 * MAX_FAST_NAMES + 64;
+  /** `getTreatments` for the key and names `takes` accepted. */
+  treatments(now: number, names: string[], attributes: Attributes | null | undefined): Treatments {
+    let bound = this.keyBound() + 8 * MAX_FAST_NAMES;
     for (let i = 0; i < names.length; i++) bound += names[i].length * 3 + 4;
-    this.reserve(bound);
-    let k = 0;
-    const head = (view: Uint8Array): number => {
-      k = writeString(view, 0, key);
-      let at = k;
-      const dv = this.data as DataView;
-      for (let i = 0; i < names.length; i++) {
-        const n = writeString(view, at + 4, names[i]);
-        dv.setUint32(at, n, true);
-        at += 4 + n;
-      }
-      return at;
-    };
-    const [len, encoded] = this.attributes(attributes, head);
-    const count = this.engine.treatmentsFast(now, k, names.length, len, encoded);
+    this.write(names, attributes, bound);
+    const count = this.engine.treatmentsFast(now, this.keyLen, this.bucketingLen, names.length, this.attributesLen, this.encoded);
     if (count === FAST_ERROR) this.failed();
     this.reserve(0);
     const dv = this.data as DataView;
@@ -607,8 +641,8 @@ class Instance implements SplitEdgeFactory {
     if (this.refused('getTreatment')) return 'control';
     if (this.logLevel <= LEVELS.WARN) this.warnInputs('getTreatment', key, flag);
     let t: string;
-    if (typeof key === 'string' && typeof flag === 'string' && options === undefined) {
-      t = this.fast.treatment(Date.now(), key, flag, attributes);
+    if (typeof flag === 'string' && options === undefined && this.fast.takesKey(key)) {
+      t = this.fast.treatment(Date.now(), flag, attributes);
     } else {
       t = JSON.parse(this.engine.evaluate(Date.now(), METHOD.getTreatment, stringify([keyArg(key), flag, attributes, options]))) as string;
     }
@@ -620,8 +654,8 @@ class Instance implements SplitEdgeFactory {
   evaluate<T>(name: string, method: number, key: SplitKey, target: unknown, attributes: Attributes | undefined, options: EvaluationOptions | undefined, refused: () => T): T {
     if (this.refused(name)) return refused();
     if (this.logLevel <= LEVELS.WARN) this.warnInputs(name, key, target);
-    if (method === METHOD.getTreatments && options === undefined && FastPath.takes(key, target)) {
-      const fast = this.fast.treatments(Date.now(), key as string, target as string[], attributes) as T;
+    if (method === METHOD.getTreatments && options === undefined && this.fast.takes(key, target)) {
+      const fast = this.fast.treatments(Date.now(), target as string[], attributes) as T;
       this.after(name, target, attributes);
       return fast;
     }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::sanitize::{self, Raw};
-use super::{Attributes, Engine};
+use super::{AttributeView, Engine};
 use crate::compiled::{start_of_day, start_of_minute, CompiledMatcher, MatcherKind, ValueSource};
 use crate::key::KeyRef;
 use crate::semver::Semver;
@@ -23,12 +23,12 @@ impl Engine<'_> {
         &self,
         m: &CompiledMatcher,
         key: KeyRef<'_>,
-        attributes: Option<&Attributes>,
+        attributes: Option<AttributeView<'_>>,
         depth: u32,
     ) -> bool {
         let raw = match &m.source {
             ValueSource::Key => Some(Raw::Key(key)),
-            ValueSource::Attribute(name) => attributes.and_then(|a| a.get(name)).map(Raw::Value),
+            ValueSource::Attribute(name) => attributes.and_then(|a| a.get(name)),
         };
         let matched = match &m.kind {
             // NOT_SPECIFIED values are wrapped with the attributes even when undefined.

@@ -7,8 +7,11 @@
 //! ([`MAX_DEPTH`]) and a bounded amount of work per top-level evaluation ([`MAX_NESTED`]): past
 //! either bound a dependency does not match, so a cycle cannot overflow the stack.
 
+mod attributes;
 mod matchers;
 pub mod sanitize;
+
+pub use attributes::{AttributeEntry, AttributeValue, AttributeView};
 
 use std::cell::Cell;
 
@@ -80,7 +83,7 @@ impl<'a> Engine<'a> {
         &self,
         flag: &'a CompiledFlag,
         key: KeyRef<'_>,
-        attributes: Option<&Attributes>,
+        attributes: Option<AttributeView<'_>>,
         depth: u32,
     ) -> Result<Outcome<'a>, Thrown> {
         if let Rules::Throws(why) = &flag.rules {
@@ -168,7 +171,7 @@ impl<'a> Engine<'a> {
         flag: &'a CompiledFlag,
         conditions: &[CompiledCondition],
         key: KeyRef<'_>,
-        attributes: Option<&Attributes>,
+        attributes: Option<AttributeView<'_>>,
         depth: u32,
     ) -> Result<Outcome<'a>, Thrown> {
         let allocated = flag.traffic_allocation.is_some_and(|a| a < 100.0);
@@ -199,7 +202,7 @@ impl<'a> Engine<'a> {
         &self,
         condition: &CompiledCondition,
         key: KeyRef<'_>,
-        attributes: Option<&Attributes>,
+        attributes: Option<AttributeView<'_>>,
         depth: u32,
     ) -> bool {
         condition.matchers.iter().all(|m| self.matcher_matches(m, key, attributes, depth))
@@ -211,7 +214,7 @@ impl<'a> Engine<'a> {
         &self,
         name: Option<&str>,
         key: KeyRef<'_>,
-        attributes: Option<&Attributes>,
+        attributes: Option<AttributeView<'_>>,
         depth: u32,
     ) -> Result<Option<&'a str>, Thrown> {
         if !self.enter(depth) {
@@ -224,7 +227,13 @@ impl<'a> Engine<'a> {
     }
 
     /// `IN_RULE_BASED_SEGMENT` (spec §2.8).
-    fn in_rule_based_segment(&self, name: &str, key: KeyRef<'_>, attributes: Option<&Attributes>, depth: u32) -> bool {
+    fn in_rule_based_segment(
+        &self,
+        name: &str,
+        key: KeyRef<'_>,
+        attributes: Option<AttributeView<'_>>,
+        depth: u32,
+    ) -> bool {
         if !self.enter(depth) {
             return false;
         }
@@ -241,7 +250,7 @@ impl<'a> Engine<'a> {
         &self,
         rbs: &CompiledRuleBasedSegment,
         key: KeyRef<'_>,
-        attributes: Option<&Attributes>,
+        attributes: Option<AttributeView<'_>>,
         depth: u32,
     ) -> bool {
         let matching = key.matching.as_str();
@@ -258,7 +267,7 @@ impl<'a> Engine<'a> {
         &self,
         rbs: &CompiledRuleBasedSegment,
         key: KeyRef<'_>,
-        attributes: Option<&Attributes>,
+        attributes: Option<AttributeView<'_>>,
         depth: u32,
     ) -> bool {
         match &rbs.rules {

@@ -14,6 +14,9 @@ pub enum Raw<'v> {
     Key(KeyRef<'v>),
     /// `attributes[name]` (present, possibly `null`).
     Value(&'v Value),
+    /// `attributes[name]`, a string a host passed borrowed ([`super::AttributeValue::Str`]): the
+    /// same as a [`Raw::Value`] of that string.
+    Str(&'v str),
 }
 
 /// The lang `toString` helper: `null` → "", arrays keep only string elements, `-0` → "-0".
@@ -44,6 +47,7 @@ pub fn string<'v>(raw: Raw<'v>) -> Option<Cow<'v, str>> {
             _ => return None,
         },
         Raw::Value(v) => lang_to_string(v),
+        Raw::Str(s) => Cow::Borrowed(s),
     };
     if s.is_empty() {
         None
@@ -57,6 +61,7 @@ pub fn number(raw: Raw<'_>) -> Option<f64> {
     let n = match raw {
         Raw::Key(_) => f64::NAN, // an object: "[object Object]" is not a number
         Raw::Value(v) => js::to_number(v),
+        Raw::Str(s) => js::string_to_number(s),
     };
     if n.is_nan() {
         None
@@ -88,13 +93,15 @@ pub fn set(raw: Raw<'_>) -> Option<Vec<Cow<'_, str>>> {
 
 /// BOOLEAN sanitization: booleans, and strings that lowercase to "true"/"false".
 pub fn boolean(raw: Raw<'_>) -> Option<bool> {
-    match raw {
-        Raw::Value(Value::Bool(b)) => Some(*b),
-        Raw::Value(Value::String(s)) => match s.to_lowercase().as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        },
+    let s: &str = match raw {
+        Raw::Value(Value::Bool(b)) => return Some(*b),
+        Raw::Value(Value::String(s)) => s,
+        Raw::Str(s) => s,
+        _ => return None,
+    };
+    match s.to_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
         _ => None,
     }
 }
@@ -106,6 +113,7 @@ pub fn as_key(raw: Option<Raw<'_>>) -> KeyRef<'_> {
     match raw {
         Some(Raw::Key(k)) => k,
         Some(Raw::Value(v)) => KeyRef::parse(Some(v)),
+        Some(Raw::Str(s)) => KeyRef { matching: KeyPart::Str(s), bucketing: KeyPart::Str(s) },
         None => KeyRef::parse(None),
     }
 }

@@ -1,6 +1,7 @@
 //! The fast path's compact attribute encoding: what the JS wrapper writes into wasm memory
-//! instead of `JSON.stringify` text, decoded here into the same `serde_json` value the JSON
-//! text would have parsed to.
+//! instead of `JSON.stringify` text, read here as entries whose strings stay borrowed from the
+//! buffer ([`entries`], what the evaluation reads), or decoded into the same `serde_json` value
+//! the JSON text would have parsed to ([`decode`]).
 //!
 //! Layout (little-endian): `u32` entry count, then per entry a `u32` name length, the name's
 //! UTF-8, and a value: a tag byte, then its payload.
@@ -21,6 +22,7 @@
 //! as floats.
 
 use serde_json::{Map, Number, Value};
+use split_edge::eval::{AttributeEntry, AttributeValue};
 
 /// Tag of `null`.
 const NULL: u8 = 0;
@@ -78,6 +80,15 @@ impl<'b> Reader<'b> {
         std::str::from_utf8(self.take(len)?).map_err(|_| DecodeError("a string is not UTF-8"))
     }
 
+    /// A top-level value: strings borrowed, the rest decoded.
+    fn entry_value(&mut self) -> Result<AttributeValue<'b>, DecodeError> {
+        if self.bytes.get(self.at) == Some(&STRING) {
+            self.at = self.at.saturating_add(1);
+            return self.str().map(AttributeValue::Str);
+        }
+        self.value(false).map(AttributeValue::Json)
+    }
+
     fn value(&mut self, nested: bool) -> Result<Value, DecodeError> {
         Ok(match self.u8()? {
             NULL => Value::Null,
@@ -121,20 +132,40 @@ fn number(n: f64) -> Value {
     Number::from_f64(n).map_or(Value::Null, Value::Number)
 }
 
-/// Decodes the attributes the wrapper encoded into the JSON object they stand for.
-pub fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
+/// Reads the attributes the wrapper encoded as entries, their strings borrowed from `bytes`.
+pub fn entries(bytes: &[u8]) -> Result<Vec<AttributeEntry<'_>>, DecodeError> {
     let mut r = Reader { bytes, at: 0 };
     let count = r.u32()?;
-    let mut map = Map::new();
+    // Every entry takes at least 5 bytes: the count cannot outgrow the input.
+    let mut out = Vec::with_capacity(count.min(bytes.len() / 5));
     for _ in 0..count {
-        let name = r.str()?.to_owned();
-        let value = r.value(false)?;
-        map.insert(name, value);
+        let name = r.str()?;
+        let value = r.entry_value()?;
+        out.push(AttributeEntry { name, value });
     }
     if r.at != bytes.len() {
         return Err(DecodeError("trailing bytes"));
     }
-    Ok(Value::Object(map))
+    Ok(out)
+}
+
+/// The JSON object that entries stand for (a repeated name keeps its first place and its last
+/// value, as `JSON.parse` does).
+pub fn to_object(entries: &[AttributeEntry<'_>]) -> Value {
+    let mut map = Map::new();
+    for e in entries {
+        let value = match &e.value {
+            AttributeValue::Str(s) => Value::String((*s).to_owned()),
+            AttributeValue::Json(v) => v.clone(),
+        };
+        map.insert(e.name.to_owned(), value);
+    }
+    Value::Object(map)
+}
+
+/// Decodes the attributes the wrapper encoded into the JSON object they stand for.
+pub fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
+    entries(bytes).map(|e| to_object(&e))
 }
 
 #[cfg(test)]

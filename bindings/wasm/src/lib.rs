@@ -14,13 +14,14 @@
 #![warn(missing_docs)]
 
 pub mod attributes;
+pub mod fast;
 pub mod output;
 pub mod settings;
 
 use serde_json::Value;
 use split_edge::http::{HttpOutcome, RequestId};
 use split_edge::sdk::{Progress, SplitEdge};
-use split_edge::{Attributes, CallTarget, Client, EvaluationOptions};
+use split_edge::{validate, Attributes, CallTarget, Client, EvaluationOptions};
 use wasm_bindgen::prelude::*;
 
 /// The `SplitSDKVersion` header this package sends.
@@ -72,32 +73,6 @@ fn now_ms(now: f64) -> u64 {
     }
 }
 
-/// `len` bytes of the scratch buffer from `from`.
-fn fast_bytes<'s>(scratch: &'s [u8], from: usize, len: usize, what: &str) -> Result<&'s [u8], String> {
-    from.checked_add(len)
-        .and_then(|to| scratch.get(from..to))
-        .ok_or_else(|| format!("the {what} was not passed correctly"))
-}
-
-/// `len` bytes of the scratch buffer from `from`, as UTF-8.
-fn fast_text<'s>(scratch: &'s [u8], from: usize, len: usize, what: &str) -> Result<&'s str, String> {
-    std::str::from_utf8(fast_bytes(scratch, from, len, what)?)
-        .map_err(|_| format!("the {what} was not passed correctly"))
-}
-
-/// The fast path's attributes at `from`: none (`len` is `u32::MAX`), encoded or JSON text.
-fn fast_attributes(scratch: &[u8], from: usize, len: u32, encoded: bool) -> Result<Option<Value>, String> {
-    if len == u32::MAX {
-        return Ok(None);
-    }
-    let bytes = fast_bytes(scratch, from, len as usize, "attributes")?;
-    if encoded {
-        return attributes::decode(bytes).map(Some).map_err(|e| e.to_string());
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| "the attributes were not passed correctly".to_owned())?;
-    serde_json::from_str(text).map(Some).map_err(|e| format!("attributes is not valid JSON: {e}"))
-}
-
 fn parse_json(text: &str, what: &str) -> Result<Value, JsError> {
     serde_json::from_str(text).map_err(|e| JsError::new(&format!("{what} is not valid JSON: {e}")))
 }
@@ -132,6 +107,8 @@ pub struct Engine {
     errors: Vec<String>,
     /// Where the JS side writes the fast path's inputs (no allocation per call).
     scratch: Vec<u8>,
+    /// The last `treatmentsFast` answer before it is written out: (input index, treatment id).
+    answer: Vec<(u32, u32)>,
     /// Treatments answered so far, by id: the fast path returns ids, not strings.
     treatments: Interner,
     /// Why the last fast-path call answered [`FAST_ERROR`].
@@ -162,6 +139,15 @@ struct Interner {
 }
 
 impl Interner {
+    /// [`Interner::id`], keeping a treatment without an id for `overflowTreatment`.
+    fn id_or_overflow(&mut self, name: &str) -> u32 {
+        let id = self.id(name);
+        if id == NOT_INTERNED {
+            self.overflows.push(name.to_owned());
+        }
+        id
+    }
+
     fn id(&mut self, name: &str) -> u32 {
         if let Some(id) = self.ids.get(name) {
             return *id;
@@ -192,6 +178,7 @@ impl Engine {
             edge,
             errors: Vec::new(),
             scratch: Vec::new(),
+            answer: Vec::new(),
             treatments: Interner::default(),
             fast_error: String::new(),
         })
@@ -283,45 +270,48 @@ impl Engine {
         self.scratch.as_ptr() as usize
     }
 
-    /// `getTreatment` for a string key and flag name (the fast path): the scratch buffer holds
-    /// the key's UTF-8 (`key_len` bytes), then the flag name's, then the attributes
-    /// (`attributes_len` bytes; none when it is `u32::MAX`): their compact encoding
+    /// `getTreatment` for a key of strings and a flag name (the fast path): the scratch buffer
+    /// holds the key's UTF-8 (`key_len` bytes; a key object's `matchingKey`), its bucketing
+    /// key's (`bucketing_len` bytes; none when it is `u32::MAX`), then the flag name's, then the
+    /// attributes (`attributes_len` bytes; none when it is `u32::MAX`): their compact encoding
     /// ([`attributes`]) when `encoded`, else their JSON text. Returns the treatment's id (see
-    /// `treatmentName`), or [`NOT_INTERNED`] (read `lastTreatment`).
+    /// `treatmentName`), [`NOT_INTERNED`] (read `lastTreatment`) or [`FAST_ERROR`].
     #[wasm_bindgen(js_name = treatmentFast)]
     pub fn treatment_fast(
         &mut self,
         now: f64,
         key_len: usize,
+        bucketing_len: u32,
         flag_len: usize,
         attributes_len: u32,
         encoded: bool,
     ) -> u32 {
         self.errors.clear();
         let scratch = std::mem::take(&mut self.scratch);
-        let result = self.treatment_from(&scratch, now, key_len, flag_len, attributes_len, encoded);
+        let result = self.treatment_from(&scratch, now, [key_len, flag_len], bucketing_len, attributes_len, encoded);
         self.scratch = scratch;
         self.fast_answer(result)
     }
 
-    /// `getTreatments` for a string key and string flag names (the fast path): the scratch
-    /// buffer holds the key's UTF-8 (`key_len` bytes), then `names` flag names, each a `u32`
-    /// length and its UTF-8, then the attributes as for `treatmentFast`. The answer overwrites
-    /// the scratch buffer: a `u32` count, then per answered flag the index of the first input
-    /// name it was given as and the treatment's id (see `treatmentName`; [`NOT_INTERNED`]: read
+    /// `getTreatments` for a key of strings and string flag names (the fast path): the scratch
+    /// buffer holds the key as for `treatmentFast`, then `names` flag names, each a `u32` length
+    /// and its UTF-8, then the attributes as for `treatmentFast`. The answer overwrites the
+    /// scratch buffer: a `u32` count, then per answered flag the index of the first input name
+    /// it was given as and the treatment's id (see `treatmentName`; [`NOT_INTERNED`]: read
     /// `overflowTreatment(i)`). Returns the count, or [`FAST_ERROR`].
     #[wasm_bindgen(js_name = treatmentsFast)]
     pub fn treatments_fast(
         &mut self,
         now: f64,
         key_len: usize,
+        bucketing_len: u32,
         names: usize,
         attributes_len: u32,
         encoded: bool,
     ) -> u32 {
         self.errors.clear();
         let mut scratch = std::mem::take(&mut self.scratch);
-        let result = self.treatments_from(&mut scratch, now, key_len, names, attributes_len, encoded);
+        let result = self.treatments_from(&mut scratch, now, [key_len, names], bucketing_len, attributes_len, encoded);
         self.scratch = scratch;
         self.fast_answer(result)
     }
@@ -580,90 +570,112 @@ impl Engine {
         })
     }
 
+    /// `treatmentFast` once the scratch buffer is taken: `[key_len, flag_len]`.
     fn treatment_from(
         &mut self,
         scratch: &[u8],
         now: f64,
-        key_len: usize,
-        flag_len: usize,
+        [key_len, flag_len]: [usize; 2],
+        bucketing_len: u32,
         attributes_len: u32,
         encoded: bool,
     ) -> Result<u32, String> {
-        let key = fast_text(scratch, 0, key_len, "key")?;
-        let flag = fast_text(scratch, key_len, flag_len, "feature flag name")?;
-        let attributes = fast_attributes(scratch, key_len.saturating_add(flag_len), attributes_len, encoded)?;
-        let key_value = Value::String(key.to_owned());
-        let flag_value = Value::String(flag.to_owned());
-        let result = self.edge.get_treatment_json(
-            now_ms(now),
-            Some(&key_value),
-            Some(&flag_value),
-            attributes.as_ref(),
-            &EvaluationOptions::default(),
-        );
-        let id = self.treatments.id(&result.treatment);
-        if result.label.is_none() {
-            self.note_errors(CallTarget::Flag, Some(&key_value), Some(&flag_value), attributes.as_ref());
+        let mut inputs = fast::Inputs::new(scratch);
+        let matching = inputs.text(key_len, "key")?;
+        let bucketing = inputs.optional_text(bucketing_len, "bucketing key")?;
+        let flag = inputs.text(flag_len, "feature flag name")?;
+        let attributes = inputs.attributes(attributes_len, encoded)?;
+        let now = now_ms(now);
+        let options = EvaluationOptions::default();
+        // Valid inputs go straight to the evaluation; anything else takes the JSON path, which
+        // has every rejection and its messages.
+        let (id, rejected) = match (validate::key_parts(matching, bucketing), attributes.view()) {
+            (Ok(key), Some(view)) => {
+                let result = self.edge.get_treatment_for_key(now, &key, flag, view, &options);
+                (self.treatments.id(&result.treatment), result.label.is_none())
+            }
+            _ => {
+                let key = fast::key_json(matching, bucketing);
+                let flag = Value::String(flag.to_owned());
+                let attributes = attributes.json();
+                let result = self.edge.get_treatment_json(now, Some(&key), Some(&flag), attributes.as_ref(), &options);
+                (self.treatments.id(&result.treatment), result.label.is_none())
+            }
+        };
+        if rejected {
+            let key = fast::key_json(matching, bucketing);
+            let flag = Value::String(flag.to_owned());
+            self.note_errors(CallTarget::Flag, Some(&key), Some(&flag), attributes.json().as_ref());
         }
         Ok(id)
     }
 
+    /// `treatmentsFast` once the scratch buffer is taken: `[key_len, names]`.
     fn treatments_from(
         &mut self,
         scratch: &mut [u8],
         now: f64,
-        key_len: usize,
-        count: usize,
+        [key_len, count]: [usize; 2],
+        bucketing_len: u32,
         attributes_len: u32,
         encoded: bool,
     ) -> Result<u32, String> {
         if count > MAX_FAST_NAMES {
             return Err(format!("at most {MAX_FAST_NAMES} flag names go through the fast path"));
         }
-        let key = fast_text(scratch, 0, key_len, "key")?.to_owned();
-        let mut at = key_len;
-        let mut inputs: Vec<String> = Vec::with_capacity(count);
-        for _ in 0..count {
-            let len_bytes: [u8; 4] = fast_bytes(scratch, at, 4, "feature flag names")?
-                .try_into()
-                .map_err(|_| "the feature flag names were not passed correctly".to_owned())?;
-            let len = u32::from_le_bytes(len_bytes) as usize;
-            inputs.push(fast_text(scratch, at.saturating_add(4), len, "feature flag names")?.to_owned());
-            at = at.saturating_add(4).saturating_add(len);
+        self.answer.clear();
+        self.treatments.overflows.clear();
+        {
+            let mut inputs = fast::Inputs::new(scratch);
+            let matching = inputs.text(key_len, "key")?;
+            let bucketing = inputs.optional_text(bucketing_len, "bucketing key")?;
+            let mut names: Vec<&str> = Vec::with_capacity(count);
+            for _ in 0..count {
+                names.push(inputs.prefixed_text("feature flag names")?);
+            }
+            let attributes = inputs.attributes(attributes_len, encoded)?;
+            let now = now_ms(now);
+            let options = EvaluationOptions::default();
+            // Answers come in the order of the valid names, each once (also on the JSON path).
+            let unique = validate::unique_flag_names(&names);
+            match (validate::key_parts(matching, bucketing), attributes.view()) {
+                (Ok(key), Some(view)) if !unique.is_empty() => {
+                    let valid_names: Vec<&str> = unique.iter().map(|(_, n)| *n).collect();
+                    let results = self.edge.get_treatments_valid(now, &key, &valid_names, view, &options);
+                    for ((index, _), r) in unique.iter().zip(results.iter()) {
+                        self.answer.push((*index as u32, self.treatments.id_or_overflow(&r.treatment)));
+                    }
+                }
+                // Every rejection, with its messages, is the JSON path's.
+                _ => {
+                    let key = fast::key_json(matching, bucketing);
+                    let list = Value::Array(names.iter().map(|n| Value::String((*n).to_owned())).collect());
+                    let attributes = attributes.json();
+                    let results =
+                        self.edge.get_treatments_json(now, Some(&key), Some(&list), attributes.as_ref(), &options);
+                    let rejected = results.iter().all(|(_, r)| r.label.is_none());
+                    for ((index, _), (_, r)) in unique.iter().zip(results.iter()) {
+                        self.answer.push((*index as u32, self.treatments.id_or_overflow(&r.treatment)));
+                    }
+                    drop(results);
+                    if rejected {
+                        self.note_errors(CallTarget::Flags, Some(&key), Some(&list), attributes.as_ref());
+                    }
+                }
+            }
         }
-        let attributes = fast_attributes(scratch, at, attributes_len, encoded)?;
-        let key_value = Value::String(key);
-        let names_value = Value::Array(inputs.iter().cloned().map(Value::String).collect());
-        let results = self.edge.get_treatments_json(
-            now_ms(now),
-            Some(&key_value),
-            Some(&names_value),
-            attributes.as_ref(),
-            &EvaluationOptions::default(),
-        );
-        let rejected = results.iter().all(|(_, r)| r.label.is_none());
-        let needed = results.len().saturating_mul(8).saturating_add(4);
+        let written = u32::try_from(self.answer.len()).map_err(|_| "too many answers".to_owned())?;
+        let needed = self.answer.len().saturating_mul(8).saturating_add(4);
         let out =
             scratch.get_mut(..needed).ok_or_else(|| "the scratch buffer is too small for the answer".to_owned())?;
-        self.treatments.overflows.clear();
-        let mut written = 0u32;
-        for (slot, (name, r)) in out.get_mut(4..).unwrap_or_default().chunks_exact_mut(8).zip(results.iter()) {
-            let index = inputs.iter().position(|i| split_edge::js::trim(i) == name).unwrap_or(0);
-            let id = self.treatments.id(&r.treatment);
-            if id == NOT_INTERNED {
-                self.treatments.overflows.push(r.treatment.to_string());
-            }
+        let Some((head, slots)) = out.split_first_chunk_mut::<4>() else {
+            return Err("the scratch buffer is too small for the answer".to_owned());
+        };
+        *head = written.to_le_bytes();
+        for (slot, (index, id)) in slots.chunks_exact_mut(8).zip(self.answer.iter()) {
             let (a, b) = slot.split_at_mut(4);
-            a.copy_from_slice(&(index as u32).to_le_bytes());
+            a.copy_from_slice(&index.to_le_bytes());
             b.copy_from_slice(&id.to_le_bytes());
-            written = written.saturating_add(1);
-        }
-        if let Some(head) = out.get_mut(..4) {
-            head.copy_from_slice(&written.to_le_bytes());
-        }
-        drop(results);
-        if rejected {
-            self.note_errors(CallTarget::Flags, Some(&key_value), Some(&names_value), attributes.as_ref());
         }
         Ok(written)
     }
