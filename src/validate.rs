@@ -313,6 +313,14 @@ mod tests {
     }
 
     #[test]
+    fn unique_names_keep_the_index_of_their_first_input() {
+        let names = [" b", "a", "", "b ", "  ", "c", "a"];
+        assert_eq!(unique_flag_names(&names), vec![(0, "b"), (1, "a"), (5, "c")]);
+        assert!(unique_flag_names(&["", " \t"]).is_empty());
+        assert_eq!(flag_names(&names, "f"), Ok(vec!["b".to_owned(), "a".to_owned(), "c".to_owned()]));
+    }
+
+    #[test]
     fn flag_names_and_sets() {
         assert_eq!(flag_name(" \u{feff}f1\u{a0}", "n"), Ok("f1"));
         assert!(flag_name("  ", "n").is_err());

@@ -82,27 +82,50 @@ function putValue(view: Uint8Array, dv: DataView, at: number, v: unknown, nested
   }
 }
 
+/** Writes one member (name, value) at `at`; returns the end (`at` when JSON would skip it), `NEEDS_JSON` or `NO_ROOM`. */
+function putMember(view: Uint8Array, dv: DataView, at: number, name: string, v: unknown): number {
+  const t = typeof v;
+  if (t === 'undefined' || t === 'function' || t === 'symbol') return at;
+  const end = putString(view, dv, at, name);
+  return end < 0 ? end : putValue(view, dv, end, v, false);
+}
+
+/** Whether `Object.prototype` has enumerable properties (then `for…in` over plain objects would see them too). */
+function prototypeEnumerates(): boolean {
+  for (const _ in Object.prototype) return true;
+  return false;
+}
+
 /**
  * Writes `attributes` at `at` in the compact encoding; returns the end, `NEEDS_JSON` when only
  * JSON text says what they are (nested objects, `toJSON`, BigInts, not a plain object), or
- * `NO_ROOM`. A value that is not an object needs JSON too (validation rejects it). Members are what `JSON.stringify` writes: own enumerable string keys, in order,
- * without `undefined`, function and symbol values.
+ * `NO_ROOM`. A value that is not an object needs JSON too (validation rejects it). Members are
+ * what `JSON.stringify` writes: own enumerable string keys, in order, without `undefined`,
+ * function and symbol values. Plain objects are walked with `for…in` (several times faster in
+ * V8 than `Object.keys` and a keyed read per member), which sees exactly their own enumerable
+ * keys when nothing enumerable was added to `Object.prototype`; other objects with `Object.keys`.
  */
 export function encodeAttributes(view: Uint8Array, dv: DataView, at: number, attributes: unknown): number {
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes) || typeof (attributes as { toJSON?: unknown }).toJSON === 'function') return NEEDS_JSON;
-  const names = Object.keys(attributes as object);
+  const object = attributes as Record<string, unknown>;
+  const proto: unknown = Object.getPrototypeOf(object);
   let end = at + 4;
   let count = 0;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i];
-    const v = (attributes as Record<string, unknown>)[name];
-    const t = typeof v;
-    if (t === 'undefined' || t === 'function' || t === 'symbol') continue;
-    end = putString(view, dv, end, name);
-    if (end < 0) return end;
-    end = putValue(view, dv, end, v, false);
-    if (end < 0) return end;
-    count++;
+  if (proto === null || (proto === Object.prototype && !prototypeEnumerates())) {
+    for (const name in object) {
+      const next = putMember(view, dv, end, name, object[name]);
+      if (next < 0) return next;
+      if (next !== end) count++;
+      end = next;
+    }
+  } else {
+    const names = Object.keys(object);
+    for (let i = 0; i < names.length; i++) {
+      const next = putMember(view, dv, end, names[i], object[names[i]]);
+      if (next < 0) return next;
+      if (next !== end) count++;
+      end = next;
+    }
   }
   if (at + 4 > view.length) return NO_ROOM;
   dv.setUint32(at, count, true);

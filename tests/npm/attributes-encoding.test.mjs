@@ -58,3 +58,31 @@ test('non-object attributes, inherited members and toJSON on the attributes them
     assert.equal(client.getTreatment(r.key, r.flag, attrs), client.getTreatmentWithConfig(r.key, r.flag, attrs).treatment, `case ${i}`);
   });
 });
+
+test('members added to Object.prototype are not attributes, as for JSON.stringify', () => {
+  const c = corpus('clean');
+  const client = SplitFactory({ data: c.data }).client();
+  let differs = 0;
+  let compared = 0;
+  for (const r of c.requests.slice(0, 1500)) {
+    if (!r.attributes || typeof r.attributes !== 'object' || Array.isArray(r.attributes)) continue;
+    const [name] = Object.keys(r.attributes);
+    if (name === undefined || name in Object.prototype) continue;
+    const rest = { ...r.attributes };
+    delete rest[name];
+    // What the answer would be if the inherited member were read as an attribute.
+    const withMember = client.getTreatmentWithConfig(r.key, r.flag, r.attributes).treatment;
+    Object.prototype[name] = r.attributes[name]; // enumerable, inherited by every plain object
+    try {
+      const fast = client.getTreatment(r.key, r.flag, rest);
+      const json = client.getTreatmentWithConfig(r.key, r.flag, rest).treatment;
+      assert.equal(fast, json, `${r.flag} with ${name} inherited`);
+      if (json !== withMember) differs++;
+      compared++;
+    } finally {
+      delete Object.prototype[name];
+    }
+  }
+  assert.ok(compared > 500, `${compared} compared`);
+  assert.ok(differs > 0, 'some answers depend on the member left out, so the check can fail');
+});
