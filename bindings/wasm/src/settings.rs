@@ -67,6 +67,17 @@ pub struct SyncSettings {
     pub impressions_mode: Option<String>,
     /// `[{type: 'bySet' | 'byName' | 'byPrefix', values: [...]}]`, validated as the SDK does.
     pub split_filters: Option<Value>,
+    /// Client-side synchronization (the browser SDK's): `memberships` of these keys instead of
+    /// `segmentChanges`. The browser shape sets it from `core.key`.
+    pub client_side: Option<ClientSideSettings>,
+}
+
+/// `sync.clientSide`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ClientSideSettings {
+    /// The matching keys whose memberships are fetched from the start.
+    pub keys: Vec<String>,
 }
 
 /// `scheduler`: rates in seconds, sizes in items.
@@ -278,6 +289,12 @@ impl Settings {
             config.client.flag_set_filter = validated.filter.sets().to_vec();
             config.filter = validated.filter;
         }
+        if let Some(client_side) = self.sync.client_side {
+            if let Some(i) = client_side.keys.iter().position(|k| k.is_empty()) {
+                return Err(error(&format!("sync.clientSide.keys[{i}]"), "must be a non-empty key"));
+            }
+            config.sync_mode = split_edge::sync::SyncMode::ClientSide { keys: client_side.keys };
+        }
         if let Some(fb) = self.fallback_treatments {
             let by_flag = fb.by_flag.into_iter().map(|(flag, v)| (flag, v.into_fallback()));
             config.client.fallback = FallbackTreatments::new(fb.global.map(FallbackValue::into_fallback), by_flag)
@@ -315,6 +332,18 @@ mod tests {
         assert_eq!(e.field, "sync.impressionsMode");
         let e = parse(r#"{"urls":{"sdk":"ftp://x"}}"#).unwrap().into_config("v").unwrap_err();
         assert_eq!(e.field, "urls.sdk");
+    }
+
+    #[test]
+    fn client_side_mode() {
+        let c = parse(r#"{"sync":{"clientSide":{"keys":["alice","bob"]}}}"#).unwrap().into_config("v").unwrap();
+        assert_eq!(c.sync_mode, split_edge::sync::SyncMode::ClientSide { keys: vec!["alice".into(), "bob".into()] });
+        let c = parse("{}").unwrap().into_config("v").unwrap();
+        assert_eq!(c.sync_mode, split_edge::sync::SyncMode::ServerSide);
+        let e = parse(r#"{"sync":{"clientSide":{"keys":["a",""]}}}"#).unwrap().into_config("v").unwrap_err();
+        assert_eq!(e.field, "sync.clientSide.keys[1]");
+        let e = parse(r#"{"sync":{"clientSide":{"keys":"a"}}}"#).unwrap_err();
+        assert_eq!(e.field, "sync.clientSide.keys");
     }
 
     #[test]
