@@ -10,32 +10,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { initSync, SplitFactory } from 'split-edge/web';
-import { captureLogger, startServer, SDK_KEY, waitFor } from './helpers.mjs';
+import { captureLogger, CLIENT_SIDE_FLAGS as FLAGS, memberships as ms, startServer, SDK_KEY, waitFor } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 
 before(() => {
   initSync(readFileSync(require.resolve('split-edge/wasm')));
 });
-
-/** A flag answering `on` for keys in (large) segment `segment`. */
-function flag(name, matcherType, segment) {
-  const data = matcherType === 'IN_SEGMENT'
-    ? { userDefinedSegmentMatcherData: { segmentName: segment } }
-    : { userDefinedLargeSegmentMatcherData: { largeSegmentName: segment } };
-  return {
-    name, trafficTypeName: 'user', status: 'ACTIVE', seed: 7, changeNumber: 10, defaultTreatment: 'off', killed: false,
-    conditions: [
-      { conditionType: 'ROLLOUT', matcherGroup: { combiner: 'AND', matchers: [{ matcherType, negate: false, ...data }] }, partitions: [{ treatment: 'on', size: 100 }], label: 'in segment' },
-    ],
-  };
-}
-
-export const FLAGS = { ff: { d: [flag('seg_flag', 'IN_SEGMENT', 'beta'), flag('large_flag', 'IN_LARGE_SEGMENT', 'big')], s: -1, t: 10 }, rbs: { d: [], s: -1, t: -1 } };
-
-function ms(segments, large, cn = 20) {
-  return { ms: { cn, k: segments.map((n) => ({ n })) }, ls: { cn, k: large.map((n) => ({ n })) } };
-}
 
 /** A mock SDK API: flags at since=-1, then no change; memberships from `members[key]`. */
 async function splitApi(members) {
