@@ -87,6 +87,15 @@ class BrowserClient implements SplitEdgeBrowserClient {
   /** SDK_READY listeners waiting for the gate. */
   private readonly readyListeners = new Set<SdkEventListener>();
   private readonly ownReady: Promise<SdkReadyMetadata> | undefined;
+  /** Rejects when a gated client is not ready by `startup.readyTimeout`. */
+  private readonly timedOut: Promise<never> | undefined;
+
+  /** This client's readiness (a gated client's own, bounded by its timeout). */
+  private own(): Promise<SdkReadyMetadata> | undefined {
+    const own = this.ownReady;
+    if (own === undefined) return undefined;
+    return this.timedOut === undefined ? own : Promise.race([own, this.timedOut]);
+  }
 
   /**
    * `gate`, for a client whose key is synchronized apart (client-side synchronization of
@@ -99,9 +108,21 @@ class BrowserClient implements SplitEdgeBrowserClient {
     private readonly log: LogAs,
     private readonly onDestroy: () => Promise<void>,
     gate?: Promise<void>,
+    readyTimeoutMs = 0,
   ) {
     this.gateOpen = gate === undefined;
     if (gate !== undefined) {
+      if (readyTimeoutMs > 0) {
+        // As the SDK's shared clients: whenReady() rejects when the key is not in by readyTimeout.
+        this.timedOut = new Promise<never>((_, reject) => {
+          const timer = setTimeout(() => {
+            if (!this.gateOpen) reject(new Error('Split SDK has emitted SDK_READY_TIMED_OUT event.'));
+          }, readyTimeoutMs);
+          const t = timer as { unref?: () => void };
+          if (typeof t.unref === 'function') t.unref();
+        });
+        this.timedOut.catch(() => undefined);
+      }
       const factoryReady = new Promise<SdkReadyMetadata>((resolve) => {
         if (inner.getStatus().isReady) void inner.whenReady().then(resolve, () => undefined);
         else inner.once(inner.Event.SDK_READY, (m) => resolve(m as SdkReadyMetadata));
@@ -252,12 +273,12 @@ class BrowserClient implements SplitEdgeBrowserClient {
   }
 
   ready(): Promise<void> {
-    const own = this.ownReady;
+    const own = this.own();
     return own === undefined ? this.inner.ready() : Promise.all([this.inner.ready(), own]).then(() => undefined);
   }
 
   whenReady(): Promise<SdkReadyMetadata> {
-    const own = this.ownReady;
+    const own = this.own();
     return own === undefined ? this.inner.whenReady() : Promise.all([this.inner.whenReady(), own]).then(([m]) => m);
   }
 
@@ -296,12 +317,15 @@ export class BrowserFactory implements SplitEdgeBrowserFactory {
   private readonly mainKey: string | undefined;
   /** Clients per synchronized matching key (a key is unbound with its last client). */
   private readonly keyClients = new Map<string, number>();
+  private readonly readyTimeoutMs: number;
 
   /** `syncKeys`: client-side synchronization (a real SDK key); every client's key is synchronized. */
   constructor(private readonly inner: SplitEdgeFactory, settings: BrowserSettings, private readonly log: LogAs, private readonly syncKeys?: SyncKeys) {
     const key = settings.core.key;
     if (key === undefined || key === null) throw new TypeError('split-edge: settings.core.key is required in the browser shape (the key of factory.client())');
     this.mainKey = matchingKeyOf(key);
+    const timeout = settings.startup?.readyTimeout ?? 10;
+    this.readyTimeoutMs = typeof timeout === 'number' && timeout > 0 ? timeout * 1000 : 0;
     this.main = new BrowserClient(inner.client(), key, settings.core.trafficType, log, () => inner.destroy());
     this.clients.set(keyId(key, settings.core.trafficType), this.main);
   }
@@ -335,7 +359,7 @@ export class BrowserFactory implements SplitEdgeBrowserFactory {
           }
         }
         await inner.flush();
-      }, gate);
+      }, gate, this.readyTimeoutMs);
       this.clients.set(id, client);
     }
     return client;

@@ -380,7 +380,8 @@ export function createSdk(glue: Glue, host: Host): { SplitFactory: (settings?: S
         cache = remote ? LocalStorageCache.open(storage, (level, message) => i.logAs(level, message)) : undefined;
         return cache;
       });
-      const members = clientSide
+      // Keys are synchronized (and shared clients wait for theirs) only while synchronization is on.
+      const members = clientSide && settings.sync?.enabled !== false
         ? { register: (k: string) => instance.registerKey(k), unregister: (k: string) => instance.unregisterKey(k), fetched: (k: string) => instance.whenKeyFetched(k) }
         : undefined;
       return new BrowserFactory(instance, { ...settings, core: { ...core, key, trafficType } }, (level, message) => instance.logAs(level, message), members);

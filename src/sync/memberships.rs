@@ -51,17 +51,8 @@ pub enum SyncMode {
 /// `encodeURIComponent` (ECMAScript): every UTF-8 byte percent-encoded (uppercase hex) except
 /// ASCII letters, digits and `-_.!~*'()`.
 pub fn encode_uri_component(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(text.len());
-    for &b in text.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0')));
-            out.push(char::from(HEX.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0')));
-        }
-    }
+    super::filter::encode_uri_component_into(text, &mut out);
     out
 }
 

@@ -252,3 +252,23 @@ test('storage LOCALSTORAGE without localStorage falls back to memory, logged', a
   await factory.client().whenReady();
   assert.ok(log.warnings().some((w) => /LocalStorage API is unavailable/.test(w)));
 });
+
+test("a shared client whose key's memberships never come: whenReady rejects at readyTimeout, the others stay ready", async () => {
+  const { factory } = await setup((key) => (key === 'down' ? { status: 503, body: '' } : { body: ms(['beta'], []) }), { startup: { readyTimeout: 0.4 } });
+  await factory.client().whenReady();
+  const down = factory.client('down');
+  await assert.rejects(down.whenReady(), /SDK_READY_TIMED_OUT/);
+  assert.equal(down.getStatus().isReady, false);
+  assert.equal(factory.client().getStatus().isReady, true);
+  assert.equal(down.getTreatment('seg_flag'), 'off', 'evaluates as a key in no segment');
+});
+
+test('sync disabled: nothing is fetched for other keys, and their clients are ready with the factory', async () => {
+  const server = await splitApi({});
+  servers.push(server);
+  const factory = SplitFactory({ ...settings(server), sync: { enabled: false }, data: { splitChanges: FLAGS } });
+  factories.push(factory);
+  await factory.client('bob').whenReady();
+  assert.equal(factory.client('bob').getStatus().isReady, true);
+  assert.equal(server.requests.length, 0);
+});
