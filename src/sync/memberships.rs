@@ -27,7 +27,6 @@
 //! # Ok::<(), split_edge::sync::memberships::MembershipsError>(())
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde_json::Value;
@@ -110,8 +109,8 @@ impl std::error::Error for MembershipsError {}
 pub struct MembershipList {
     /// `cn`, when the body has one.
     pub change_number: Option<i64>,
-    /// The segment names (`k[].n`).
-    pub names: BTreeSet<String>,
+    /// The segment names (`k[].n`), sorted, without repeats.
+    pub names: Vec<String>,
 }
 
 impl MembershipList {
@@ -126,7 +125,7 @@ impl MembershipList {
             None | Some(Value::Null) => None,
             Some(v) => Some(v.as_i64().ok_or_else(|| wrong(format!("{field}.cn"), "an integer"))?),
         };
-        let mut names = BTreeSet::new();
+        let mut names = Vec::new();
         match object.get("k") {
             None | Some(Value::Null) => {}
             Some(Value::Array(items)) => {
@@ -135,22 +134,40 @@ impl MembershipList {
                         .get("n")
                         .and_then(Value::as_str)
                         .ok_or_else(|| wrong(format!("{field}.k[{i}].n"), "a string (a segment name)"))?;
-                    names.insert(name.to_owned());
+                    names.push(name.to_owned());
                 }
             }
             Some(_) => return Err(wrong(format!("{field}.k"), "an array of {\"n\": name}")),
         }
+        names.sort_unstable();
+        names.dedup();
         Ok(MembershipList { change_number, names })
     }
 
-    fn to_value(&self) -> Value {
-        let k: Vec<Value> = self.names.iter().map(|n| serde_json::json!({ "n": n })).collect();
-        let mut object = serde_json::Map::new();
+    /// Whether the list names segment `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.names.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+    }
+
+    /// Appends the list in the wire shape: `{"cn":…,"k":[{"n":…}]}`.
+    fn write_json(&self, out: &mut String) {
+        out.push('{');
         if let Some(cn) = self.change_number {
-            object.insert("cn".to_owned(), Value::from(cn));
+            out.push_str("\"cn\":");
+            out.push_str(&cn.to_string());
+            out.push(',');
         }
-        object.insert("k".to_owned(), Value::Array(k));
-        Value::Object(object)
+        out.push_str("\"k\":[");
+        for (i, name) in self.names.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"n\":");
+            // Serializing a string cannot fail.
+            out.push_str(&serde_json::to_string(name).unwrap_or_default());
+            out.push('}');
+        }
+        out.push_str("]}");
     }
 }
 
@@ -182,7 +199,12 @@ impl Memberships {
     /// The body again, in the wire shape (`{"ms":{"cn","k"},"ls":{"cn","k"}}`, names sorted):
     /// what a host stores to restore it later with [`Memberships::from_json`].
     pub fn to_json(&self) -> String {
-        serde_json::json!({ "ms": self.segments.to_value(), "ls": self.large_segments.to_value() }).to_string()
+        let mut out = String::from("{\"ms\":");
+        self.segments.write_json(&mut out);
+        out.push_str(",\"ls\":");
+        self.large_segments.write_json(&mut out);
+        out.push('}');
+        out
     }
 }
 
@@ -197,10 +219,11 @@ struct KeyState {
 /// The bound keys' memberships, and the segments they define in a [`Snapshot`].
 #[derive(Debug, Clone, Default)]
 pub struct ClientSide {
-    keys: BTreeMap<String, KeyState>,
-    /// The segments and large segments last written into the snapshot.
-    written: BTreeSet<String>,
-    written_large: BTreeSet<String>,
+    /// By key, sorted.
+    keys: Vec<(String, KeyState)>,
+    /// The segments and large segments last written into the snapshot, sorted.
+    written: Vec<String>,
+    written_large: Vec<String>,
     generation: u64,
 }
 
@@ -220,16 +243,19 @@ impl ClientSide {
 
     /// Binds a key; false when it was bound already.
     pub fn add_key(&mut self, key: String) -> bool {
-        if self.keys.contains_key(&key) {
-            return false;
+        match self.find(&key) {
+            Ok(_) => false,
+            Err(at) => {
+                self.keys.insert(at, (key, KeyState::default()));
+                true
+            }
         }
-        self.keys.insert(key, KeyState::default());
-        true
     }
 
     /// Unbinds a key and takes it out of the snapshot's segments; false when it was not bound.
     pub fn remove_key(&mut self, key: &str, snapshot: &mut Snapshot) -> bool {
-        let Some(state) = self.keys.remove(key) else { return false };
+        let Ok(at) = self.find(key) else { return false };
+        let (_, state) = self.keys.remove(at);
         if state.memberships.is_some_and(|m| !m.segments.names.is_empty() || !m.large_segments.names.is_empty()) {
             self.generation = self.generation.wrapping_add(1);
         }
@@ -239,22 +265,30 @@ impl ClientSide {
 
     /// The bound keys, sorted.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.keys.keys().map(String::as_str)
+        self.keys.iter().map(|(k, _)| k.as_str())
     }
 
     /// Whether `key` is bound.
     pub fn contains(&self, key: &str) -> bool {
-        self.keys.contains_key(key)
+        self.find(key).is_ok()
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.keys.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    fn state(&self, key: &str) -> Option<&KeyState> {
+        self.find(key).ok().and_then(|at| self.keys.get(at)).map(|(_, s)| s)
     }
 
     /// A bound key's memberships, when known (fetched or restored).
     pub fn memberships(&self, key: &str) -> Option<&Memberships> {
-        self.keys.get(key).and_then(|s| s.memberships.as_ref())
+        self.state(key).and_then(|s| s.memberships.as_ref())
     }
 
     /// Whether `key`'s memberships came from Split at least once.
     pub fn is_fetched(&self, key: &str) -> bool {
-        self.keys.get(key).is_some_and(|s| s.fetched)
+        self.state(key).is_some_and(|s| s.fetched)
     }
 
     /// A counter that moves whenever some key's memberships changed what the snapshot holds.
@@ -266,7 +300,8 @@ impl ClientSide {
     /// segments; `fetched` says it came from Split (a cached copy is `false`). Returns whether
     /// the key's lists changed.
     pub fn apply(&mut self, key: &str, memberships: Memberships, snapshot: &mut Snapshot, fetched: bool) -> bool {
-        let state = self.keys.entry(key.to_owned()).or_default();
+        self.add_key(key.to_owned());
+        let Some((_, state)) = self.find(key).ok().and_then(|at| self.keys.get_mut(at)) else { return false };
         state.fetched |= fetched;
         let changed = state.memberships.as_ref().is_none_or(|old| {
             old.segments.names != memberships.segments.names
@@ -290,9 +325,9 @@ impl ClientSide {
             return;
         }
         let used = snapshot.all_segments_used();
-        let mut standard: BTreeSet<String> = used.standard.into_iter().collect();
+        let mut standard = used.standard;
         standard.extend(snapshot.referenced_segments());
-        let mut large: BTreeSet<String> = used.large.into_iter().collect();
+        let mut large = used.large;
         for (_, m) in &known {
             standard.extend(m.segments.names.iter().cloned());
             large.extend(m.large_segments.names.iter().cloned());
@@ -301,16 +336,21 @@ impl ClientSide {
             standard.clear();
             large.clear();
         }
+        for names in [&mut standard, &mut large] {
+            names.sort_unstable();
+            names.dedup();
+        }
         for name in &standard {
             snapshot.insert_segment(name.clone(), segment_of(&known, name, |m| &m.segments));
         }
         for name in &large {
             snapshot.insert_large_segment(name.clone(), segment_of(&known, name, |m| &m.large_segments));
         }
-        for gone in self.written.difference(&standard) {
+        let kept = |names: &[String], name: &String| names.binary_search(name).is_ok();
+        for gone in self.written.iter().filter(|n| !kept(&standard, n)) {
             snapshot.take_segment(gone);
         }
-        for gone in self.written_large.difference(&large) {
+        for gone in self.written_large.iter().filter(|n| !kept(&large, n)) {
             snapshot.take_large_segment(gone);
         }
         self.written = standard;
@@ -327,7 +367,7 @@ fn segment_of(known: &[(&str, &Memberships)], name: &str, list: fn(&Memberships)
         if let Some(cn) = l.change_number {
             segment.change_number = segment.change_number.max(cn);
         }
-        if l.names.contains(name) {
+        if l.contains(name) {
             segment.keys.insert((*key).to_owned());
         }
     }

@@ -67,17 +67,24 @@ pub struct SyncSettings {
     pub impressions_mode: Option<String>,
     /// `[{type: 'bySet' | 'byName' | 'byPrefix', values: [...]}]`, validated as the SDK does.
     pub split_filters: Option<Value>,
-    /// Client-side synchronization (the browser SDK's): `memberships` of these keys instead of
-    /// `segmentChanges`. The browser shape sets it from `core.key`.
-    pub client_side: Option<ClientSideSettings>,
+    /// Client-side synchronization (the browser SDK's), `{keys: [...]}`: `memberships` of these
+    /// keys instead of `segmentChanges`. The browser shape sets it from `core.key`.
+    pub client_side: Option<Value>,
 }
 
-/// `sync.clientSide`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct ClientSideSettings {
-    /// The matching keys whose memberships are fetched from the start.
-    pub keys: Vec<String>,
+/// `sync.clientSide.keys`: non-empty strings.
+fn client_side_keys(value: &Value) -> Result<Vec<String>, SettingsError> {
+    let keys = value
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or_else(|| error("sync.clientSide.keys", "must be an array of keys"))?;
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| match k.as_str() {
+            Some(k) if !k.is_empty() => Ok(k.to_owned()),
+            _ => Err(error(&format!("sync.clientSide.keys[{i}]"), "must be a non-empty string")),
+        })
+        .collect()
 }
 
 /// `scheduler`: rates in seconds, sizes in items.
@@ -289,11 +296,8 @@ impl Settings {
             config.client.flag_set_filter = validated.filter.sets().to_vec();
             config.filter = validated.filter;
         }
-        if let Some(client_side) = self.sync.client_side {
-            if let Some(i) = client_side.keys.iter().position(|k| k.is_empty()) {
-                return Err(error(&format!("sync.clientSide.keys[{i}]"), "must be a non-empty key"));
-            }
-            config.sync_mode = split_edge::sync::SyncMode::ClientSide { keys: client_side.keys };
+        if let Some(client_side) = self.sync.client_side.as_ref().filter(|v| !v.is_null()) {
+            config.sync_mode = split_edge::sync::SyncMode::ClientSide { keys: client_side_keys(client_side)? };
         }
         if let Some(fb) = self.fallback_treatments {
             let by_flag = fb.by_flag.into_iter().map(|(flag, v)| (flag, v.into_fallback()));
@@ -342,8 +346,10 @@ mod tests {
         assert_eq!(c.sync_mode, split_edge::sync::SyncMode::ServerSide);
         let e = parse(r#"{"sync":{"clientSide":{"keys":["a",""]}}}"#).unwrap().into_config("v").unwrap_err();
         assert_eq!(e.field, "sync.clientSide.keys[1]");
-        let e = parse(r#"{"sync":{"clientSide":{"keys":"a"}}}"#).unwrap_err();
+        let e = parse(r#"{"sync":{"clientSide":{"keys":"a"}}}"#).unwrap().into_config("v").unwrap_err();
         assert_eq!(e.field, "sync.clientSide.keys");
+        let e = parse(r#"{"sync":{"clientSide":{"keys":[1]}}}"#).unwrap().into_config("v").unwrap_err();
+        assert_eq!(e.field, "sync.clientSide.keys[0]");
     }
 
     #[test]
