@@ -228,10 +228,10 @@ test('localStorage cache (stand-in Storage): written in the SDK layout, loaded, 
     const log2 = captureLogger();
     const third = SplitFactory(settings(server, { storage: { type: 'LOCALSTORAGE', prefix: 'app' }, logger: log2.logger, debug: 'WARN' }));
     factories.push(third);
-    let fromCacheEvents = 0;
-    third.client().on('init::cache-ready', (m) => { fromCacheEvents++; assert.equal(m.initialCacheLoad, true); });
+    const fromCacheEvents = [];
+    third.client().on('init::cache-ready', (m) => fromCacheEvents.push(m));
     await third.client().whenReady();
-    assert.equal(fromCacheEvents, 1, 'SDK_READY_FROM_CACHE only with SDK_READY');
+    assert.deepEqual(fromCacheEvents, [{ initialCacheLoad: true }], 'SDK_READY_FROM_CACHE only with SDK_READY, no cache used');
     assert.ok(log2.warnings().some((w) => /cache is ignored and cleared: app\.SPLITIO\.split\.seg_flag is not a definition/.test(w)), log2.warnings().join('\n'));
     assert.equal(third.client().getTreatment('seg_flag'), 'on');
     assert.equal(JSON.parse(storage.getItem('app.SPLITIO.split.seg_flag')).name, 'seg_flag', 'rewritten');
@@ -271,4 +271,75 @@ test('sync disabled: nothing is fetched for other keys, and their clients are re
   await factory.client('bob').whenReady();
   assert.equal(factory.client('bob').getStatus().isReady, true);
   assert.equal(server.requests.length, 0);
+});
+
+test('localStorage cache (stand-in Storage): rule-based segments and archived flags', async () => {
+  const storage = new MemoryStorage();
+  globalThis.localStorage = storage;
+  try {
+    const allKeys = { matcherGroup: { combiner: 'AND', matchers: [{ matcherType: 'ALL_KEYS', negate: false }] }, partitions: [{ treatment: 'on', size: 100 }] };
+    const rbFlag = {
+      name: 'rb_flag', status: 'ACTIVE', seed: 3, changeNumber: 30, defaultTreatment: 'off', trafficTypeName: 'user',
+      conditions: [{ matcherGroup: { combiner: 'AND', matchers: [{ matcherType: 'IN_RULE_BASED_SEGMENT', negate: false, userDefinedSegmentMatcherData: { segmentName: 'rb' } }] }, partitions: [{ treatment: 'on', size: 100 }] }],
+    };
+    const rb = { name: 'rb', status: 'ACTIVE', changeNumber: 30, trafficTypeName: 'user', excluded: { keys: ['bob'], segments: [] }, conditions: [{ matcherGroup: allKeys.matcherGroup }] };
+    const doomed = { ...rbFlag, name: 'doomed', conditions: [allKeys] };
+    let archived = false;
+    const server = await startServer((req) => {
+      if (req.path !== '/api/splitChanges') return { body: ms([], []) };
+      const since = Number(new URL(req.url, 'http://x').searchParams.get('since'));
+      if (since === -1) return { body: { ff: { d: [rbFlag, doomed], s: -1, t: 30 }, rbs: { d: [rb], s: -1, t: 30 } } };
+      if (since === 30 && archived) return { body: { ff: { d: [{ ...doomed, status: 'ARCHIVED', changeNumber: 31 }], s: 30, t: 31 }, rbs: { d: [], s: 30, t: 30 } } };
+      return { body: { ff: { d: [], s: since, t: since }, rbs: { d: [], s: 30, t: 30 } } };
+    });
+    servers.push(server);
+    const first = SplitFactory(settings(server, { storage: { type: 'LOCALSTORAGE' } }));
+    factories.push(first);
+    await first.client().whenReady();
+    assert.equal(JSON.parse(storage.getItem('SPLITIO.rbsegment.rb')).name, 'rb');
+    assert.equal(storage.getItem('SPLITIO.rbsegments.till'), '30');
+    assert.ok(storage.getItem('SPLITIO.split.doomed'));
+    archived = true;
+    await first.sync();
+    assert.equal(storage.getItem('SPLITIO.split.doomed'), null, 'an archived flag leaves the cache');
+    assert.equal(storage.getItem('SPLITIO.splits.till'), '31');
+    await first.destroy();
+
+    const second = SplitFactory(settings(server, { storage: { type: 'LOCALSTORAGE' }, sync: { enabled: false } }));
+    factories.push(second);
+    await second.client().whenReadyFromCache();
+    assert.equal(second.client().getTreatment('rb_flag'), 'on');
+    assert.equal(second.client('bob').getTreatment('rb_flag'), 'off', 'excluded by the cached rule-based segment');
+    assert.equal(second.client().getTreatment('doomed'), 'control');
+  } finally {
+    delete globalThis.localStorage;
+  }
+});
+
+test('localStorage cache (stand-in Storage): a splitChanges body the engine rejects is not cached', async () => {
+  const storage = new MemoryStorage();
+  globalThis.localStorage = storage;
+  try {
+    let broken = false;
+    const server = await startServer((req) => {
+      if (req.path !== '/api/splitChanges') return { body: ms(['beta'], []) };
+      const since = Number(new URL(req.url, 'http://x').searchParams.get('since'));
+      if (since === -1) return { body: FLAGS };
+      if (broken) return { body: { ff: { d: [{ name: 'seg_flag', status: 'ACTIVE', conditions: 'not a list' }], s: 10, t: 11 } } };
+      return { body: { ff: { d: [], s: 10, t: 10 } } };
+    });
+    servers.push(server);
+    const factory = SplitFactory(settings(server, { storage: { type: 'LOCALSTORAGE' } }));
+    factories.push(factory);
+    await factory.client().whenReady();
+    broken = true;
+    const r = await factory.sync();
+    assert.equal(r.ok, false);
+    assert.match(r.error, /splitChanges returned a body that does not parse/);
+    assert.ok(Array.isArray(JSON.parse(storage.getItem('SPLITIO.split.seg_flag')).conditions), 'the accepted definition stays');
+    assert.equal(storage.getItem('SPLITIO.splits.till'), '10');
+    assert.equal(factory.client().getTreatment('seg_flag'), 'on');
+  } finally {
+    delete globalThis.localStorage;
+  }
 });
