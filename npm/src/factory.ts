@@ -890,10 +890,7 @@ class Instance implements SplitEdgeFactory {
    */
   registerKey(key: string): Promise<boolean> {
     if (this.destroyed || !this.remote || this.settings.sync?.enabled === false) return Promise.resolve(false);
-    if (!this.syncKeys.has(key)) {
-      this.syncKeys.add(key);
-      this.cache?.restoreKey(this.engine, key);
-    }
+    this.syncKeys.add(key);
     if (this.running && this.syncRun && !this.collecting) {
       // The running run is past taking keys: bind it after that run.
       return this.syncRun.then(() => this.registerKey(key));
@@ -905,6 +902,8 @@ class Instance implements SplitEdgeFactory {
       this.log('ERROR', `sync: ${e instanceof Error ? e.message : String(e)}`);
       return Promise.resolve(false);
     }
+    // Bound (and its request handed out) first: cached memberships answer until Split's arrive.
+    if (this.cache && this.engine.memberships(key) === undefined) this.cache.restoreKey(this.engine, key);
     if (this.running && this.syncRun) {
       if (requests.length > 0) this.extraDrivers.push(this.drive(requests, () => undefined));
       return this.syncRun.then(() => this.engine.membershipsFetched(key));

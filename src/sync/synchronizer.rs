@@ -219,7 +219,8 @@ impl Synchronizer {
 
     /// Puts in a key's memberships kept from an earlier session (a cache), binding the key
     /// (client-side mode): evaluations use them until Split answers; the key does not count as
-    /// fetched.
+    /// fetched. Bind a key with [`Synchronizer::add_key`] first to have it fetched at once (a key
+    /// bound here is fetched by the next run).
     ///
     /// # Errors
     /// [`SyncError::NotClientSide`] in server-side mode.

@@ -343,3 +343,28 @@ test('localStorage cache (stand-in Storage): a splitChanges body the engine reje
     delete globalThis.localStorage;
   }
 });
+
+test('localStorage cache (stand-in Storage): a key with cached memberships bound later is still fetched', async () => {
+  const storage = new MemoryStorage();
+  globalThis.localStorage = storage;
+  try {
+    const members = { alice: ms([], []), bob: ms(['beta'], []) };
+    const { server, factory } = await setup((key) => members[key], { storage: { type: 'LOCALSTORAGE' } });
+    await factory.client('bob').whenReady();
+    await factory.destroy();
+    members.bob = ms([], ['big'], 30);
+    const second = SplitFactory(settings(server, { storage: { type: 'LOCALSTORAGE' } }));
+    factories.push(second);
+    await second.client().whenReady();
+    const before = server.requests.length;
+    const bob = second.client('bob');
+    assert.deepEqual(bob.getTreatments(['seg_flag', 'large_flag']), { seg_flag: 'on', large_flag: 'off' }, 'cached until fetched');
+    await bob.whenReady();
+    assert.deepEqual(server.requests.slice(before).map((r) => r.url), ['/api/memberships/bob']);
+    assert.deepEqual(bob.getTreatments(['seg_flag', 'large_flag']), { seg_flag: 'off', large_flag: 'on' });
+    assert.equal(storage.getItem('SPLITIO.bob.largeSegments.till'), '30');
+    assert.equal(storage.getItem('SPLITIO.bob.segment.beta'), null);
+  } finally {
+    delete globalThis.localStorage;
+  }
+});
