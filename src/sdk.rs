@@ -37,7 +37,7 @@ use crate::key::Key;
 use crate::manager::Manager;
 use crate::recorder::{ConfigError, DeliveryReport, Recorder, RecorderConfig, RecorderStats};
 use crate::snapshot::Snapshot;
-use crate::sync::{FlagFilter, SyncError, SyncStatus};
+use crate::sync::{FlagFilter, SyncError, SyncMode, SyncStatus};
 #[cfg(feature = "sync")]
 use crate::sync::{Step, SyncConfig, Synchronizer};
 use crate::validate::ValidKey;
@@ -57,6 +57,9 @@ pub struct SplitEdgeConfig {
     pub filter: FlagFilter,
     /// The most pages synchronization fetches per change list in one run.
     pub max_sync_pages: u32,
+    /// Segments by `segmentChanges` (server-side, the default) or by `memberships` of bound keys
+    /// (client-side, as the browser SDK).
+    pub sync_mode: SyncMode,
 }
 
 impl SplitEdgeConfig {
@@ -70,6 +73,7 @@ impl SplitEdgeConfig {
             recorder: RecorderConfig::default(),
             filter: FlagFilter::none(),
             max_sync_pages: crate::sync::DEFAULT_MAX_PAGES,
+            sync_mode: SyncMode::ServerSide,
         }
     }
 }
@@ -163,6 +167,7 @@ impl SplitEdge {
             sync.urls = config.urls;
             sync.filter = config.filter;
             sync.max_pages = config.max_sync_pages;
+            sync.mode = config.sync_mode;
             Synchronizer::new(sync)
         };
         Ok(SplitEdge {
@@ -471,6 +476,42 @@ impl SplitEdge {
     pub fn start_sync(&mut self, now_ms: u64) -> Result<Vec<HttpRequest>, SyncError> {
         let requests = self.synchronizer.start(&self.snapshot, now_ms)?;
         Ok(self.route(requests, Part::Sync))
+    }
+
+    /// Binds another key in client-side mode and answers the requests that fetch its memberships
+    /// now ([`Synchronizer::add_key`]; feature `sync`).
+    ///
+    /// # Errors
+    /// [`SyncError::NotClientSide`] in server-side mode.
+    #[cfg(feature = "sync")]
+    pub fn add_sync_key(&mut self, key: &str, now_ms: u64) -> Result<Vec<HttpRequest>, SyncError> {
+        let requests = self.synchronizer.add_key(key, now_ms)?;
+        Ok(self.route(requests, Part::Sync))
+    }
+
+    /// Unbinds a key in client-side mode ([`Synchronizer::remove_key`]); false when not bound.
+    #[cfg(feature = "sync")]
+    pub fn remove_sync_key(&mut self, key: &str) -> bool {
+        self.synchronizer.remove_key(key, &mut self.snapshot)
+    }
+
+    /// Puts in a key's cached memberships ([`Synchronizer::restore_memberships`]).
+    ///
+    /// # Errors
+    /// [`SyncError::NotClientSide`] in server-side mode.
+    #[cfg(feature = "sync")]
+    pub fn restore_memberships(
+        &mut self,
+        key: &str,
+        memberships: crate::sync::memberships::Memberships,
+    ) -> Result<(), SyncError> {
+        self.synchronizer.restore_memberships(key, memberships, &mut self.snapshot)
+    }
+
+    /// Client-side mode's bound keys and their memberships (`None` in server-side mode).
+    #[cfg(feature = "sync")]
+    pub fn client_side(&self) -> Option<&crate::sync::memberships::ClientSide> {
+        self.synchronizer.client_side()
     }
 
     /// Reports the outcome of a request this object handed out.

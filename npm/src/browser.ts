@@ -36,6 +36,23 @@ import type {
 /** How the browser clients log (the factory's logger, at its level). */
 export type LogAs = (level: 'ERROR' | 'WARN', message: string) => void;
 
+/** Client-side synchronization's keys (a real SDK key): each client's key is synchronized. */
+export interface SyncKeys {
+  /** Binds a matching key; resolves with whether its memberships are in from Split. */
+  register(key: string): Promise<boolean>;
+  /** Unbinds a matching key. */
+  unregister(key: string): void;
+  /** Resolves once the key's memberships are in from Split. */
+  fetched(key: string): Promise<void>;
+}
+
+/** The matching key of a key as memberships are asked for (a non-empty string), or undefined. */
+export function matchingKeyOf(key: SplitKey): string | undefined {
+  const k: unknown = key !== null && typeof key === 'object' ? key.matchingKey : key;
+  const s = typeof k === 'number' && Number.isFinite(k) ? String(k) : k;
+  return typeof s === 'string' && s.length > 0 && s.length <= 250 ? s : undefined;
+}
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 
@@ -65,14 +82,72 @@ class BrowserClient implements SplitEdgeBrowserClient {
   private attributes: Attributes = {};
   private bound = false;
   private destroyed = false;
+  /** With a gate: whether this client's own SDK_READY has come (the factory's and its key's memberships). */
+  private gateOpen: boolean;
+  /** SDK_READY listeners waiting for the gate. */
+  private readonly readyListeners = new Set<SdkEventListener>();
+  private readonly ownReady: Promise<SdkReadyMetadata> | undefined;
+  /** Rejects when a gated client is not ready by `startup.readyTimeout`. */
+  private readonly timedOut: Promise<never> | undefined;
 
+  /** This client's readiness (a gated client's own, bounded by its timeout). */
+  private own(): Promise<SdkReadyMetadata> | undefined {
+    const own = this.ownReady;
+    if (own === undefined) return undefined;
+    return this.timedOut === undefined ? own : Promise.race([own, this.timedOut]);
+  }
+
+  /**
+   * `gate`, for a client whose key is synchronized apart (client-side synchronization of
+   * another key): this client is ready once the factory is and the key's memberships are in.
+   */
   constructor(
     private readonly inner: SplitEdgeClient,
     private readonly key: SplitKey,
     private readonly trafficType: string | undefined,
     private readonly log: LogAs,
     private readonly onDestroy: () => Promise<void>,
-  ) {}
+    gate?: Promise<void>,
+    readyTimeoutMs = 0,
+  ) {
+    this.gateOpen = gate === undefined;
+    if (gate !== undefined) {
+      if (readyTimeoutMs > 0) {
+        // As the SDK's shared clients: whenReady() rejects when the key is not in by readyTimeout.
+        this.timedOut = new Promise<never>((_, reject) => {
+          const timer = setTimeout(() => {
+            if (!this.gateOpen) reject(new Error('Split SDK has emitted SDK_READY_TIMED_OUT event.'));
+          }, readyTimeoutMs);
+          const t = timer as { unref?: () => void };
+          if (typeof t.unref === 'function') t.unref();
+        });
+        this.timedOut.catch(() => undefined);
+      }
+      const factoryReady = new Promise<SdkReadyMetadata>((resolve) => {
+        if (inner.getStatus().isReady) void inner.whenReady().then(resolve, () => undefined);
+        else inner.once(inner.Event.SDK_READY, (m) => resolve(m as SdkReadyMetadata));
+      });
+      this.ownReady = Promise.all([factoryReady, gate]).then(([metadata]) => {
+        this.gateOpen = true;
+        if (!this.destroyed) {
+          for (const listener of [...this.readyListeners]) {
+            try {
+              listener(metadata);
+            } catch (e) {
+              this.log('WARN', `a ${inner.Event.SDK_READY} listener threw: ${String(e)}`);
+            }
+          }
+        }
+        this.readyListeners.clear();
+        return metadata;
+      });
+    }
+  }
+
+  /** Whether `event` is this client's own SDK_READY (a gated client's). */
+  private ownEvent(event: SdkEvent): boolean {
+    return this.ownReady !== undefined && event === this.inner.Event.SDK_READY;
+  }
 
   get Event(): EventNames {
     return this.inner.Event;
@@ -176,26 +251,35 @@ class BrowserClient implements SplitEdgeBrowserClient {
   }
 
   on(event: SdkEvent, listener: SdkEventListener): this {
+    if (this.ownEvent(event)) {
+      if (typeof listener !== 'function') throw new TypeError('the listener must be a function');
+      if (!this.gateOpen) this.readyListeners.add(listener);
+      return this;
+    }
     this.inner.on(event, listener);
     return this;
   }
 
   once(event: SdkEvent, listener: SdkEventListener): this {
+    if (this.ownEvent(event)) return this.on(event, listener);
     this.inner.once(event, listener);
     return this;
   }
 
   off(event: SdkEvent, listener: SdkEventListener): this {
+    this.readyListeners.delete(listener);
     this.inner.off(event, listener);
     return this;
   }
 
   ready(): Promise<void> {
-    return this.inner.ready();
+    const own = this.own();
+    return own === undefined ? this.inner.ready() : Promise.all([this.inner.ready(), own]).then(() => undefined);
   }
 
   whenReady(): Promise<SdkReadyMetadata> {
-    return this.inner.whenReady();
+    const own = this.own();
+    return own === undefined ? this.inner.whenReady() : Promise.all([this.inner.whenReady(), own]).then(([m]) => m);
   }
 
   whenReadyFromCache(): Promise<SdkReadyMetadata> {
@@ -203,7 +287,8 @@ class BrowserClient implements SplitEdgeBrowserClient {
   }
 
   getStatus(): ReadinessStatus {
-    const status = this.inner.getStatus();
+    const inner = this.inner.getStatus();
+    const status = this.gateOpen ? inner : { ...inner, isReady: false };
     return this.destroyed ? { ...status, isDestroyed: true, isOperational: false } : status;
   }
 
@@ -229,10 +314,18 @@ function keyId(key: SplitKey, trafficType: string | undefined): string {
 export class BrowserFactory implements SplitEdgeBrowserFactory {
   private readonly clients = new Map<string, BrowserClient>();
   private readonly main: BrowserClient;
+  private readonly mainKey: string | undefined;
+  /** Clients per synchronized matching key (a key is unbound with its last client). */
+  private readonly keyClients = new Map<string, number>();
+  private readonly readyTimeoutMs: number;
 
-  constructor(private readonly inner: SplitEdgeFactory, settings: BrowserSettings, private readonly log: LogAs) {
+  /** `syncKeys`: client-side synchronization (a real SDK key); every client's key is synchronized. */
+  constructor(private readonly inner: SplitEdgeFactory, settings: BrowserSettings, private readonly log: LogAs, private readonly syncKeys?: SyncKeys) {
     const key = settings.core.key;
     if (key === undefined || key === null) throw new TypeError('split-edge: settings.core.key is required in the browser shape (the key of factory.client())');
+    this.mainKey = matchingKeyOf(key);
+    const timeout = settings.startup?.readyTimeout ?? 10;
+    this.readyTimeoutMs = typeof timeout === 'number' && timeout > 0 ? timeout * 1000 : 0;
     this.main = new BrowserClient(inner.client(), key, settings.core.trafficType, log, () => inner.destroy());
     this.clients.set(keyId(key, settings.core.trafficType), this.main);
   }
@@ -247,10 +340,26 @@ export class BrowserFactory implements SplitEdgeBrowserFactory {
     let client = this.clients.get(id);
     if (!client) {
       const inner = this.inner;
+      const synced = this.syncKeys !== undefined ? matchingKeyOf(key) : undefined;
+      const own = synced !== undefined && synced !== this.mainKey ? synced : undefined;
+      let gate: Promise<void> | undefined;
+      if (own !== undefined && this.syncKeys) {
+        this.keyClients.set(own, (this.keyClients.get(own) ?? 0) + 1);
+        void this.syncKeys.register(own);
+        gate = this.syncKeys.fetched(own);
+      }
       client = new BrowserClient(inner.client(), key, trafficType, this.log, async () => {
         this.clients.delete(id);
+        if (own !== undefined && this.syncKeys) {
+          const left = (this.keyClients.get(own) ?? 1) - 1;
+          if (left > 0) this.keyClients.set(own, left);
+          else {
+            this.keyClients.delete(own);
+            this.syncKeys.unregister(own);
+          }
+        }
         await inner.flush();
-      });
+      }, gate, this.readyTimeoutMs);
       this.clients.set(id, client);
     }
     return client;

@@ -179,6 +179,12 @@ export interface Settings {
     splitFilters?: SplitFilter[];
     /** Whether to synchronize with Split and post on a schedule (default: true with a real SDK key). */
     enabled?: boolean;
+    /**
+     * Client-side synchronization, as Split's browser SDK does it: `GET {sdk}/memberships/{key}`
+     * for these matching keys instead of `segmentChanges` per segment (use a client-side SDK
+     * key). The browser shape (`settings.core.key`) sets it for you.
+     */
+    clientSide?: { keys: string[] };
   };
   startup?: {
     /** Seconds before `SDK_READY_TIMED_OUT` when the first data is not in (default 10; 0: never). */
@@ -214,6 +220,23 @@ export interface Settings {
   fetch?: FetchFunction;
 }
 
+/**
+ * Where the browser shape keeps rollout data between page loads (the browser SDK's
+ * `storage`): `MEMORY` (the default: nothing kept) or `LOCALSTORAGE` (flags, rule-based
+ * segments, change numbers and each key's memberships in `window.localStorage`, under the
+ * browser SDK's key layout; a valid cache makes the factory `SDK_READY_FROM_CACHE` at once and
+ * synchronization continues from its change numbers).
+ */
+export interface BrowserStorage {
+  type: 'MEMORY' | 'LOCALSTORAGE';
+  /** Keys are `<prefix>.SPLITIO.…` (default: `SPLITIO.…`). */
+  prefix?: string;
+  /** A cache not updated for this many days is dropped at start (default 10; at least 1). */
+  expirationDays?: number;
+  /** Drop the cache at start, at most once a day (default `false`). */
+  clearOnInit?: boolean;
+}
+
 /** The browser SDK's settings: `core.key` is the key of `factory.client()`. */
 export interface BrowserSettings extends Settings {
   core: NonNullable<Settings['core']> & {
@@ -222,6 +245,8 @@ export interface BrowserSettings extends Settings {
     /** The traffic type `track` sends for `factory.client()` (then `track(eventType, value?, properties?)`). */
     trafficType?: string;
   };
+  /** Rollout data kept between page loads (`LOCALSTORAGE`), or not (`MEMORY`, the default). */
+  storage?: BrowserStorage;
 }
 
 /** What applying a SplitChange body changed. */
@@ -352,8 +377,10 @@ export type SdkEvent = 'init::ready' | 'init::cache-ready' | 'init::timeout' | '
 
 /** What `SDK_READY` / `SDK_READY_FROM_CACHE` listeners and `whenReady()` receive. */
 export interface SdkReadyMetadata {
-  /** Whether the SDK became ready without a cache (always `true`: no cache is kept). */
+  /** Whether the SDK became ready without a cache (`false`: it started from a `LOCALSTORAGE` cache). */
   initialCacheLoad: boolean;
+  /** When the cache it started from was last updated (ms since the epoch), if it did. */
+  lastUpdateTimestamp?: number;
 }
 
 /** Readiness (JS SDK `getStatus()`). */

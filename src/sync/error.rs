@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::memberships::MembershipsError;
 use crate::error::LoadError;
 
 /// The Split API resource a request was for.
@@ -11,6 +12,8 @@ pub enum Resource {
     SplitChanges,
     /// `GET {sdk}/segmentChanges/<name>`: one segment's keys.
     SegmentChanges(String),
+    /// `GET {sdk}/memberships/<key>`: the segments one key is in (client-side mode).
+    Memberships(String),
 }
 
 impl fmt::Display for Resource {
@@ -18,6 +21,7 @@ impl fmt::Display for Resource {
         match self {
             Resource::SplitChanges => f.write_str("splitChanges"),
             Resource::SegmentChanges(name) => write!(f, "segmentChanges/{name}"),
+            Resource::Memberships(key) => write!(f, "memberships/{key}"),
         }
     }
 }
@@ -73,6 +77,17 @@ pub enum SyncError {
         /// How many pages were applied.
         pages: u32,
     },
+    /// A 2xx `memberships` body that does not parse; nothing of it was applied. Retried by the
+    /// next run.
+    MalformedMemberships {
+        /// The key whose memberships were asked for.
+        key: String,
+        /// What is wrong with the body.
+        error: MembershipsError,
+    },
+    /// A client-side operation (binding a key, restoring memberships) on a synchronizer in
+    /// server-side mode.
+    NotClientSide,
     /// `start` was called while a run is still waiting for outcomes.
     RunInProgress {
         /// When the running run started (the `now_ms` given to `start`).
@@ -103,7 +118,8 @@ impl SyncError {
             | SyncError::PageLimit { resource, .. } => Some(resource.clone()),
             SyncError::NotFound | SyncError::TooManySets => Some(Resource::SplitChanges),
             SyncError::WrongKeyType { segment } => Some(Resource::SegmentChanges(segment.clone())),
-            SyncError::RunInProgress { .. } => None,
+            SyncError::MalformedMemberships { key, .. } => Some(Resource::Memberships(key.clone())),
+            SyncError::RunInProgress { .. } | SyncError::NotClientSide => None,
         }
     }
 }
@@ -111,6 +127,11 @@ impl SyncError {
 impl fmt::Display for SyncError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            SyncError::KeyRejected { status, resource: resource @ Resource::Memberships(_) } => write!(
+                f,
+                "the SDK key was rejected ({status}) on {resource}: use a valid client-side SDK key of this \
+                 environment (check it has not been revoked)"
+            ),
             SyncError::KeyRejected { status, resource } => write!(
                 f,
                 "the SDK key was rejected ({status}) on {resource}: use a valid server-side SDK key of this \
@@ -143,6 +164,15 @@ impl fmt::Display for SyncError {
                 f,
                 "{resource} did not converge (since != till) after {pages} pages; the data loaded so far is kept and \
                  the next run continues from there"
+            ),
+            SyncError::MalformedMemberships { key, error } => write!(
+                f,
+                "memberships/{key} returned a body that does not parse ({error}); nothing of it was applied, the \
+                 next run retries"
+            ),
+            SyncError::NotClientSide => f.write_str(
+                "keys and memberships belong to client-side synchronization: configure SyncMode::ClientSide (the \
+                 browser shape, settings.core.key) to bind keys",
             ),
             SyncError::RunInProgress { started_ms } => write!(
                 f,

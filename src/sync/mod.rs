@@ -47,6 +47,7 @@ mod error;
 mod filter;
 #[cfg(feature = "sync")]
 pub mod large_segments;
+pub mod memberships;
 mod status;
 #[cfg(feature = "streaming")]
 pub mod streaming;
@@ -56,6 +57,7 @@ mod urls;
 
 pub use error::{Resource, SyncError};
 pub use filter::{FilterError, FilterType, FilterValidation, FilterWarning, FlagFilter, SplitFilter};
+pub use memberships::SyncMode;
 pub use status::{RequestCounts, RunReport, SyncStatus};
 #[cfg(feature = "sync")]
 pub use synchronizer::{Step, SyncConfig, Synchronizer, DEFAULT_RUN_TIMEOUT_MS, PROXY_RECHECK_MS};

@@ -17,6 +17,8 @@ pub struct RunReport {
     pub split_changes_requests: u32,
     /// `segmentChanges` requests made.
     pub segment_changes_requests: u32,
+    /// `memberships` requests made (client-side mode).
+    pub memberships_requests: u32,
     /// Requests that failed (no response, non-2xx, or a body that does not parse).
     pub failed_requests: u32,
     /// Flags inserted or replaced.
@@ -29,6 +31,8 @@ pub struct RunReport {
     pub rule_based_segments_removed: usize,
     /// `segmentChanges` bodies applied.
     pub segment_pages_applied: u32,
+    /// `memberships` bodies applied (client-side mode).
+    pub memberships_applied: u32,
     /// The flags' change number afterwards.
     pub flags_change_number: i64,
     /// The rule-based segments' change number afterwards.
@@ -43,6 +47,8 @@ pub struct RequestCounts {
     pub split_changes: u64,
     /// `segmentChanges` requests.
     pub segment_changes: u64,
+    /// `memberships` requests (client-side mode).
+    pub memberships: u64,
     /// Requests that failed (no response, non-2xx, or a body that does not parse).
     pub failed: u64,
 }

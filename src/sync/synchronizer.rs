@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::error::{Resource, SyncError};
 use super::filter::FlagFilter;
+use super::memberships::{memberships_url, ClientSide, Memberships, SyncMode};
 use super::status::{RunReport, SyncStatus};
 use super::urls::{segment_changes_url, split_changes_url, SpecVersion};
 use crate::http::{HttpOutcome, HttpRequest, Identity, Method, RequestId, Urls};
@@ -37,6 +38,9 @@ pub struct SyncConfig {
     pub max_pages: u32,
     /// How long a run may wait for outcomes before `start` replaces it: [`DEFAULT_RUN_TIMEOUT_MS`].
     pub run_timeout_ms: u64,
+    /// `segmentChanges` per segment (server-side, the default) or `memberships` per key
+    /// (client-side, the browser SDK's way).
+    pub mode: SyncMode,
 }
 
 impl SyncConfig {
@@ -48,6 +52,7 @@ impl SyncConfig {
             filter: FlagFilter::none(),
             max_pages: DEFAULT_MAX_PAGES,
             run_timeout_ms: DEFAULT_RUN_TIMEOUT_MS,
+            mode: SyncMode::ServerSide,
         }
     }
 }
@@ -76,6 +81,7 @@ pub enum Step {
 enum Pending {
     SplitChanges(SplitRequest),
     Segment { name: String, since: i64 },
+    Memberships { key: String },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -95,6 +101,8 @@ struct Run {
     error: Option<SyncError>,
     /// Split Proxy recovery: the next applied body replaces every flag and rule-based segment.
     replace_rules: bool,
+    /// Whether the segments (or memberships) part has begun: a key bound now is fetched at once.
+    segments_started: bool,
     report: RunReport,
 }
 
@@ -110,6 +118,8 @@ pub struct Synchronizer {
     proxy_fallback_ms: Option<u64>,
     next_id: u64,
     registered: BTreeSet<String>,
+    /// Client-side mode: the bound keys and their memberships.
+    members: Option<ClientSide>,
     run: Option<Run>,
     status: SyncStatus,
 }
@@ -117,7 +127,12 @@ pub struct Synchronizer {
 impl Synchronizer {
     /// A synchronizer with this configuration and no run in progress.
     pub fn new(config: SyncConfig) -> Synchronizer {
+        let members = match &config.mode {
+            SyncMode::ServerSide => None,
+            SyncMode::ClientSide { keys } => Some(ClientSide::new(keys.iter().cloned())),
+        };
         Synchronizer {
+            members,
             headers: config.identity.headers(),
             filter_query: config.filter.query_string(),
             config,
@@ -155,6 +170,71 @@ impl Synchronizer {
         self.registered.iter().map(String::as_str)
     }
 
+    /// Client-side mode's bound keys and their memberships (`None` in server-side mode).
+    pub fn client_side(&self) -> Option<&ClientSide> {
+        self.members.as_ref()
+    }
+
+    /// Binds another key (client-side mode; `factory.client(otherKey)`) and answers the requests
+    /// that fetch its memberships now: none when it was bound already or when the running run
+    /// will fetch it after `splitChanges`; with no run going, a run of that one request starts
+    /// (its end is [`Step::Done`] or [`Step::Failed`] as for any run).
+    ///
+    /// # Errors
+    /// [`SyncError::NotClientSide`] in server-side mode.
+    pub fn add_key(&mut self, key: &str, now_ms: u64) -> Result<Vec<HttpRequest>, SyncError> {
+        let members = self.members.as_mut().ok_or(SyncError::NotClientSide)?;
+        if !members.add_key(key.to_owned()) {
+            return Ok(Vec::new());
+        }
+        let stale =
+            self.run.as_ref().is_some_and(|r| now_ms.saturating_sub(r.started_ms) >= self.config.run_timeout_ms);
+        if stale {
+            self.abort();
+        }
+        if let Some(mut run) = self.run.take() {
+            let requests = if run.segments_started {
+                vec![self.memberships_request(&mut run, key.to_owned())]
+            } else {
+                Vec::new()
+            };
+            self.run = Some(run);
+            return Ok(requests);
+        }
+        self.status.runs_started = self.status.runs_started.saturating_add(1);
+        self.status.last_run_started_ms = Some(now_ms);
+        self.status.running = true;
+        let mut run = Run::new(now_ms);
+        run.segments_started = true;
+        let request = self.memberships_request(&mut run, key.to_owned());
+        self.run = Some(run);
+        Ok(vec![request])
+    }
+
+    /// Unbinds a key (client-side mode), taking it out of the snapshot's segments; false when it
+    /// was not bound.
+    pub fn remove_key(&mut self, key: &str, snapshot: &mut Snapshot) -> bool {
+        self.members.as_mut().is_some_and(|m| m.remove_key(key, snapshot))
+    }
+
+    /// Puts in a key's memberships kept from an earlier session (a cache), binding the key
+    /// (client-side mode): evaluations use them until Split answers; the key does not count as
+    /// fetched. Bind a key with [`Synchronizer::add_key`] first to have it fetched at once (a key
+    /// bound here is fetched by the next run).
+    ///
+    /// # Errors
+    /// [`SyncError::NotClientSide`] in server-side mode.
+    pub fn restore_memberships(
+        &mut self,
+        key: &str,
+        memberships: Memberships,
+        snapshot: &mut Snapshot,
+    ) -> Result<(), SyncError> {
+        let members = self.members.as_mut().ok_or(SyncError::NotClientSide)?;
+        members.apply(key, memberships, snapshot, false);
+        Ok(())
+    }
+
     /// Starts a run: the `splitChanges` request from the snapshot's change numbers (from `-1`
     /// when the snapshot was loaded with another flag filter than the configured one).
     ///
@@ -184,15 +264,7 @@ impl Synchronizer {
         self.status.running = true;
         self.status.spec_version = self.spec;
         self.note_change_numbers(snapshot);
-        let mut run = Run {
-            started_ms: now_ms,
-            pending: FxHashMap::default(),
-            flag_pages: 0,
-            segment_pages: FxHashMap::default(),
-            error: None,
-            replace_rules: false,
-            report: RunReport { started_ms: now_ms, ..RunReport::default() },
-        };
+        let mut run = Run::new(now_ms);
         let request = self.split_changes_request(&mut run, since, rb_since);
         self.run = Some(run);
         Ok(vec![request])
@@ -225,6 +297,7 @@ impl Synchronizer {
             Pending::Segment { name, since } => {
                 self.on_segment_changes(&mut run, snapshot, name, since, outcome, &mut out)
             }
+            Pending::Memberships { key } => self.on_memberships(&mut run, snapshot, key, outcome),
         };
         if fatal.is_some() || run.pending.is_empty() {
             let error = fatal.or_else(|| run.error.take());
@@ -349,6 +422,12 @@ impl Synchronizer {
     /// After the flags: registers the segments the rules reference and fetches every registered
     /// segment from its change number.
     fn begin_segments(&mut self, run: &mut Run, snapshot: &Snapshot, out: &mut Vec<HttpRequest>) {
+        run.segments_started = true;
+        if let Some(members) = &self.members {
+            let keys: Vec<String> = members.keys().map(str::to_owned).collect();
+            out.extend(keys.into_iter().map(|key| self.memberships_request(run, key)));
+            return;
+        }
         self.registered.extend(snapshot.referenced_segments());
         self.status.registered_segments = self.registered.len();
         let names: Vec<String> = self.registered.iter().cloned().collect();
@@ -406,6 +485,50 @@ impl Synchronizer {
         }
         out.push(self.segment_request(run, name, till));
         None
+    }
+
+    fn on_memberships(
+        &mut self,
+        run: &mut Run,
+        snapshot: &mut Snapshot,
+        key: String,
+        outcome: HttpOutcome,
+    ) -> Option<SyncError> {
+        let body = match outcome {
+            HttpOutcome::Response { status, body } if (200..300).contains(&status) => body,
+            failed => {
+                self.count_failure(run);
+                let error = classify(Resource::Memberships(key), failed);
+                if error.is_fatal() {
+                    return Some(error);
+                }
+                run.record(error);
+                return None;
+            }
+        };
+        match Memberships::from_json(&body) {
+            Ok(memberships) => {
+                // A key unbound while its request was out is not bound again.
+                if let Some(members) = self.members.as_mut().filter(|m| m.contains(&key)) {
+                    members.apply(&key, memberships, snapshot, true);
+                }
+                run.report.memberships_applied = run.report.memberships_applied.saturating_add(1);
+            }
+            Err(error) => {
+                self.count_failure(run);
+                run.record(SyncError::MalformedMemberships { key, error });
+            }
+        }
+        None
+    }
+
+    fn memberships_request(&mut self, run: &mut Run, key: String) -> HttpRequest {
+        let url = memberships_url(&self.config.urls.sdk, &key);
+        let id = self.next_request_id();
+        run.pending.insert(id, Pending::Memberships { key });
+        run.report.memberships_requests = run.report.memberships_requests.saturating_add(1);
+        self.status.requests.memberships = self.status.requests.memberships.saturating_add(1);
+        self.get(id, url)
     }
 
     fn finish(&mut self, mut run: Run, snapshot: &Snapshot, error: Option<SyncError>, now_ms: u64) -> Step {
@@ -475,6 +598,19 @@ impl Synchronizer {
 }
 
 impl Run {
+    fn new(now_ms: u64) -> Run {
+        Run {
+            started_ms: now_ms,
+            pending: FxHashMap::default(),
+            flag_pages: 0,
+            segment_pages: FxHashMap::default(),
+            error: None,
+            replace_rules: false,
+            segments_started: false,
+            report: RunReport { started_ms: now_ms, ..RunReport::default() },
+        }
+    }
+
     /// Keeps the first retryable error of the run.
     fn record(&mut self, error: SyncError) {
         if self.error.is_none() {
@@ -490,6 +626,7 @@ fn classify(resource: Resource, outcome: HttpOutcome) -> SyncError {
         HttpOutcome::Response { status, .. } => match (status, resource) {
             (401, resource) | (403, resource @ Resource::SplitChanges) => SyncError::KeyRejected { status, resource },
             (403, Resource::SegmentChanges(segment)) => SyncError::WrongKeyType { segment },
+            (403, resource @ Resource::Memberships(_)) => SyncError::KeyRejected { status, resource },
             (404, Resource::SplitChanges) => SyncError::NotFound,
             (414, Resource::SplitChanges) => SyncError::TooManySets,
             (status, resource) => SyncError::Status { resource, status },

@@ -196,3 +196,24 @@ export async function avoidHourBoundary() {
   const left = 3600000 - (Date.now() % 3600000);
   if (left < 3000) await sleep(left + 50);
 }
+
+/** A flag answering `on` for keys in (large) segment `segment`. */
+function segmentFlag(name, matcherType, segment) {
+  const data = matcherType === 'IN_SEGMENT'
+    ? { userDefinedSegmentMatcherData: { segmentName: segment } }
+    : { userDefinedLargeSegmentMatcherData: { largeSegmentName: segment } };
+  return {
+    name, trafficTypeName: 'user', status: 'ACTIVE', seed: 7, changeNumber: 10, defaultTreatment: 'off', killed: false,
+    conditions: [
+      { conditionType: 'ROLLOUT', matcherGroup: { combiner: 'AND', matchers: [{ matcherType, negate: false, ...data }] }, partitions: [{ treatment: 'on', size: 100 }], label: 'in segment' },
+    ],
+  };
+}
+
+/** Two flags: `seg_flag` on for segment `beta`, `large_flag` on for large segment `big` (change number 10). */
+export const CLIENT_SIDE_FLAGS = { ff: { d: [segmentFlag('seg_flag', 'IN_SEGMENT', 'beta'), segmentFlag('large_flag', 'IN_LARGE_SEGMENT', 'big')], s: -1, t: 10 }, rbs: { d: [], s: -1, t: -1 } };
+
+/** A `memberships` body: in these segments and large segments. */
+export function memberships(segments, large, cn = 20) {
+  return { ms: { cn, k: segments.map((n) => ({ n })) }, ls: { cn, k: large.map((n) => ({ n })) } };
+}

@@ -113,6 +113,8 @@ pub struct Engine {
     treatments: Interner,
     /// Why the last fast-path call answered [`FAST_ERROR`].
     fast_error: String,
+    /// The browser SDK's cache hash for this SDK key and flag filter.
+    storage_hash: String,
 }
 
 /// The most treatment strings given ids; past it the fast path returns [`NOT_INTERNED`].
@@ -173,6 +175,8 @@ impl Engine {
     pub fn new(settings: &str) -> Result<Engine, JsError> {
         let settings = settings::parse(settings).map_err(|e| JsError::new(&e.to_string()))?;
         let config = settings.into_config(SDK_VERSION).map_err(|e| JsError::new(&e.to_string()))?;
+        let storage_hash =
+            split_edge::sync::memberships::storage_hash(&config.identity.sdk_key, &config.filter.query_string());
         let edge = SplitEdge::new(config).map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Engine {
             edge,
@@ -181,6 +185,7 @@ impl Engine {
             answer: Vec::new(),
             treatments: Interner::default(),
             fast_error: String::new(),
+            storage_hash,
         })
     }
 
@@ -421,8 +426,12 @@ impl Engine {
             }
         }
         parts.sort_unstable();
+        #[cfg(feature = "sync")]
+        let members = self.edge.client_side().map_or(0, |m| m.generation());
+        #[cfg(not(feature = "sync"))]
+        let members = 0;
         format!(
-            "{}.{}|{}|{}",
+            "{}.{}|{}|m{members}|{}",
             snapshot.flags_change_number(),
             snapshot.rule_based_segments_change_number(),
             snapshot.flag_count(),
@@ -534,6 +543,78 @@ impl Engine {
             let requests = self.edge.start_sync(now_ms(now)).map_err(|e| JsError::new(&e.to_string()))?;
             to_js(&requests.iter().map(output::request).collect::<Vec<_>>())
         }
+    }
+
+    /// Binds another key for client-side synchronization (`factory.client(otherKey)`): the
+    /// requests that fetch its memberships now (possibly none: bound already, or the running run
+    /// fetches it). Throws in server-side mode, and without the `sync` feature.
+    #[wasm_bindgen(js_name = addSyncKey)]
+    pub fn add_sync_key(&mut self, key: &str, now: f64) -> Result<JsValue, JsError> {
+        #[cfg(not(feature = "sync"))]
+        return Err(not_in_this_build("synchronization with Split's SDK API", key, now));
+        #[cfg(feature = "sync")]
+        {
+            let requests = self.edge.add_sync_key(key, now_ms(now)).map_err(|e| JsError::new(&e.to_string()))?;
+            to_js(&requests.iter().map(output::request).collect::<Vec<_>>())
+        }
+    }
+
+    /// Unbinds a key of client-side synchronization; false when it was not bound.
+    #[wasm_bindgen(js_name = removeSyncKey)]
+    pub fn remove_sync_key(&mut self, key: &str) -> bool {
+        #[cfg(feature = "sync")]
+        return self.edge.remove_sync_key(key);
+        #[cfg(not(feature = "sync"))]
+        {
+            let _ = key;
+            false
+        }
+    }
+
+    /// A bound key's memberships as a `memberships` body (JSON text), or `undefined` when not
+    /// known.
+    pub fn memberships(&self, key: &str) -> Option<String> {
+        #[cfg(feature = "sync")]
+        return self.edge.client_side().and_then(|m| m.memberships(key)).map(|m| m.to_json());
+        #[cfg(not(feature = "sync"))]
+        {
+            let _ = key;
+            None
+        }
+    }
+
+    /// Whether a bound key's memberships came from Split at least once.
+    #[wasm_bindgen(js_name = membershipsFetched)]
+    pub fn memberships_fetched(&self, key: &str) -> bool {
+        #[cfg(feature = "sync")]
+        return self.edge.client_side().is_some_and(|m| m.is_fetched(key));
+        #[cfg(not(feature = "sync"))]
+        {
+            let _ = key;
+            false
+        }
+    }
+
+    /// Puts in a key's memberships kept from an earlier session (a `memberships` body): they
+    /// answer until Split does. Throws on a malformed body (nothing applied) or in server-side
+    /// mode.
+    #[wasm_bindgen(js_name = restoreMemberships)]
+    pub fn restore_memberships(&mut self, key: &str, body: &str) -> Result<(), JsError> {
+        #[cfg(not(feature = "sync"))]
+        return Err(not_in_this_build("synchronization with Split's SDK API", body, key.len() as f64));
+        #[cfg(feature = "sync")]
+        {
+            let memberships = split_edge::sync::memberships::Memberships::from_json(body)
+                .map_err(|e| JsError::new(&e.to_string()))?;
+            self.edge.restore_memberships(key, memberships).map_err(|e| JsError::new(&e.to_string()))
+        }
+    }
+
+    /// The browser SDK's `localStorage` cache hash for this SDK key and flag filter (a cache
+    /// stored under another hash is not this configuration's).
+    #[wasm_bindgen(js_name = storageHash)]
+    pub fn storage_hash(&self) -> String {
+        self.storage_hash.clone()
     }
 
     /// Reports a response to request `id`; returns what it led to (`{type: 'delivery' | 'sync' |
@@ -692,6 +773,9 @@ impl Engine {
             Progress::SyncFinished(Ok(())) => serde_json::json!({ "type": "syncFinished", "ok": true }),
             Progress::SyncFinished(Err(e)) => serde_json::json!({
                 "type": "syncFinished", "ok": false, "error": e.to_string(), "fatal": e.is_fatal(),
+                "malformedSplitChanges": matches!(
+                    e, split_edge::sync::SyncError::MalformedBody { resource: split_edge::sync::Resource::SplitChanges, .. }
+                ),
             }),
             Progress::Ignored => serde_json::json!({ "type": "ignored" }),
         })

@@ -67,6 +67,24 @@ pub struct SyncSettings {
     pub impressions_mode: Option<String>,
     /// `[{type: 'bySet' | 'byName' | 'byPrefix', values: [...]}]`, validated as the SDK does.
     pub split_filters: Option<Value>,
+    /// Client-side synchronization (the browser SDK's), `{keys: [...]}`: `memberships` of these
+    /// keys instead of `segmentChanges`. The browser shape sets it from `core.key`.
+    pub client_side: Option<Value>,
+}
+
+/// `sync.clientSide.keys`: non-empty strings.
+fn client_side_keys(value: &Value) -> Result<Vec<String>, SettingsError> {
+    let keys = value
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or_else(|| error("sync.clientSide.keys", "must be an array of keys"))?;
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| match k.as_str() {
+            Some(k) if !k.is_empty() => Ok(k.to_owned()),
+            _ => Err(error(&format!("sync.clientSide.keys[{i}]"), "must be a non-empty string")),
+        })
+        .collect()
 }
 
 /// `scheduler`: rates in seconds, sizes in items.
@@ -278,6 +296,9 @@ impl Settings {
             config.client.flag_set_filter = validated.filter.sets().to_vec();
             config.filter = validated.filter;
         }
+        if let Some(client_side) = self.sync.client_side.as_ref().filter(|v| !v.is_null()) {
+            config.sync_mode = split_edge::sync::SyncMode::ClientSide { keys: client_side_keys(client_side)? };
+        }
         if let Some(fb) = self.fallback_treatments {
             let by_flag = fb.by_flag.into_iter().map(|(flag, v)| (flag, v.into_fallback()));
             config.client.fallback = FallbackTreatments::new(fb.global.map(FallbackValue::into_fallback), by_flag)
@@ -315,6 +336,20 @@ mod tests {
         assert_eq!(e.field, "sync.impressionsMode");
         let e = parse(r#"{"urls":{"sdk":"ftp://x"}}"#).unwrap().into_config("v").unwrap_err();
         assert_eq!(e.field, "urls.sdk");
+    }
+
+    #[test]
+    fn client_side_mode() {
+        let c = parse(r#"{"sync":{"clientSide":{"keys":["alice","bob"]}}}"#).unwrap().into_config("v").unwrap();
+        assert_eq!(c.sync_mode, split_edge::sync::SyncMode::ClientSide { keys: vec!["alice".into(), "bob".into()] });
+        let c = parse("{}").unwrap().into_config("v").unwrap();
+        assert_eq!(c.sync_mode, split_edge::sync::SyncMode::ServerSide);
+        let e = parse(r#"{"sync":{"clientSide":{"keys":["a",""]}}}"#).unwrap().into_config("v").unwrap_err();
+        assert_eq!(e.field, "sync.clientSide.keys[1]");
+        let e = parse(r#"{"sync":{"clientSide":{"keys":"a"}}}"#).unwrap().into_config("v").unwrap_err();
+        assert_eq!(e.field, "sync.clientSide.keys");
+        let e = parse(r#"{"sync":{"clientSide":{"keys":[1]}}}"#).unwrap().into_config("v").unwrap_err();
+        assert_eq!(e.field, "sync.clientSide.keys[0]");
     }
 
     #[test]
