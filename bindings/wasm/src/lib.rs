@@ -672,17 +672,22 @@ impl Engine {
     fn on_outcome(&mut self, id: f64, outcome: HttpOutcome, now: f64) -> Result<String, JsError> {
         let id = RequestId(now_ms(id));
         let progress = self.edge.on_outcome(id, outcome, now_ms(now));
-        to_json(&match progress {
-            Progress::Delivery(report) => serde_json::json!({ "type": "delivery", "report": report }),
-            Progress::Sync(requests) => serde_json::json!({
-                "type": "sync",
-                "requests": requests.iter().map(output::request).collect::<Vec<_>>(),
-            }),
-            Progress::SyncFinished(Ok(())) => serde_json::json!({ "type": "syncFinished", "ok": true }),
-            Progress::SyncFinished(Err(e)) => serde_json::json!({
-                "type": "syncFinished", "ok": false, "error": e.to_string(), "fatal": e.is_fatal(),
-            }),
-            Progress::Ignored => serde_json::json!({ "type": "ignored" }),
+        // Written around the serialized parts (not built as a `Value` first: the report and the
+        // requests then go through one serializer only, the JSON text one).
+        Ok(match progress {
+            Progress::Delivery(report) => format!(r#"{{"type":"delivery","report":{}}}"#, to_json(&report)?),
+            Progress::Sync(requests) => format!(
+                r#"{{"type":"sync","requests":{}}}"#,
+                to_json(&requests.iter().map(output::request).collect::<Vec<_>>())?
+            ),
+            Progress::SyncFinished(Ok(())) => r#"{"type":"syncFinished","ok":true}"#.to_owned(),
+            Progress::SyncFinished(Err(e)) => {
+                let mut out = r#"{"type":"syncFinished","ok":false,"error":"#.to_owned();
+                split_edge::wire::push_json_string(&mut out, &e.to_string());
+                out.push_str(if e.is_fatal() { r#","fatal":true}"# } else { r#","fatal":false}"# });
+                out
+            }
+            Progress::Ignored => r#"{"type":"ignored"}"#.to_owned(),
         })
     }
 

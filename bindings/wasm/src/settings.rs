@@ -114,8 +114,11 @@ pub struct Fallbacks {
 }
 
 /// A fallback: a treatment, or `{treatment, config}`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+///
+/// Read as serde's `untagged` enum of these two variants reads it (the same accepted shapes,
+/// the same error at the same place), but through a [`Value`] instead of serde's buffered
+/// `Content`, whose machinery would be in the binary for this one type.
+#[derive(Debug)]
 pub enum FallbackValue {
     /// Just a treatment.
     Treatment(String),
@@ -124,12 +127,43 @@ pub enum FallbackValue {
         /// The treatment.
         treatment: String,
         /// Its config (a JSON string), if any.
-        #[serde(default)]
         config: Option<String>,
     },
 }
 
+impl<'de> Deserialize<'de> for FallbackValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Like `untagged`: the whole value first, then the variants in order; one error for all.
+        let value = Value::deserialize(d)?;
+        FallbackValue::from_value(value)
+            .ok_or_else(|| serde::de::Error::custom("data did not match any variant of untagged enum FallbackValue"))
+    }
+}
+
+/// An optional string field as `#[serde(default)] Option<String>` reads it: missing or `null`
+/// is `None`; `Err` when it is something else.
+fn optional_string(value: Option<Value>) -> Result<Option<String>, ()> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(()),
+    }
+}
+
 impl FallbackValue {
+    /// The variant `value` is: a string is a treatment; `{treatment, config}` (other members
+    /// ignored) is one with config; nothing else is either (not even `[treatment, config]`).
+    fn from_value(value: Value) -> Option<FallbackValue> {
+        let (treatment, config) = match value {
+            Value::String(t) => return Some(FallbackValue::Treatment(t)),
+            Value::Object(mut map) => (map.remove("treatment"), map.remove("config")),
+            _ => return None,
+        };
+        let Some(Value::String(treatment)) = treatment else { return None };
+        let config = optional_string(config).ok()?;
+        Some(FallbackValue::WithConfig { treatment, config })
+    }
+
     fn into_fallback(self) -> FallbackTreatment {
         match self {
             FallbackValue::Treatment(t) => FallbackTreatment::new(t),
@@ -315,6 +349,71 @@ mod tests {
         assert_eq!(e.field, "sync.impressionsMode");
         let e = parse(r#"{"urls":{"sdk":"ftp://x"}}"#).unwrap().into_config("v").unwrap_err();
         assert_eq!(e.field, "urls.sdk");
+    }
+
+    /// What `#[serde(untagged)]` made of a fallback (the same name: it is in the message), the
+    /// oracle of the hand-written reading.
+    mod untagged {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(untagged)]
+        pub enum FallbackValue {
+            Treatment(String),
+            WithConfig {
+                treatment: String,
+                #[serde(default)]
+                config: Option<String>,
+            },
+        }
+    }
+    use untagged::FallbackValue as Untagged;
+
+    #[test]
+    fn fallback_values_read_as_the_untagged_enum() {
+        for json in [
+            r#""on""#,
+            r#""""#,
+            r#"{"treatment":"on"}"#,
+            r#"{"treatment":"on","config":null}"#,
+            r#"{"treatment":"on","config":"{\"a\":1}","other":[1,{"x":2}]}"#,
+            r#"{"config":"c"}"#,
+            r#"{"treatment":5}"#,
+            r#"{"treatment":null}"#,
+            r#"{"treatment":"on","config":5}"#,
+            r#"{"treatment":"on","config":{}}"#,
+            r#"{}"#,
+            r#"["on"]"#,
+            r#"["on",null]"#,
+            r#"["on","c"]"#,
+            r#"["on","c","x"]"#,
+            r#"[]"#,
+            r#"[5]"#,
+            r#"["on",5]"#,
+            "5",
+            "1.5",
+            "true",
+            "null",
+            r#"  {"treatment" : "on" ,
+                "config" : [1] }"#,
+        ] {
+            let doc = format!(r#"{{"a":{json},"b":1}}"#);
+            #[derive(Debug, Deserialize)]
+            struct Doc<T> {
+                a: T,
+            }
+            let want = serde_json::from_str::<Doc<Untagged>>(&doc).map(|d| match d.a {
+                Untagged::Treatment(t) => (t, None, false),
+                Untagged::WithConfig { treatment, config } => (treatment, config, true),
+            });
+            let got = serde_json::from_str::<Doc<FallbackValue>>(&doc).map(|d| match d.a {
+                FallbackValue::Treatment(t) => (t, None, false),
+                FallbackValue::WithConfig { treatment, config } => (treatment, config, true),
+            });
+            match (want, got) {
+                (Ok(w), Ok(g)) => assert_eq!(w, g, "{json}"),
+                (Err(w), Err(g)) => assert_eq!(w.to_string(), g.to_string(), "{json}"),
+                (w, g) => panic!("{json}: untagged {w:?}, here {g:?}"),
+            }
+        }
     }
 
     #[test]
