@@ -1,4 +1,4 @@
-// The browser build (dist/wasm-browser: `--no-default-features --features sync`, what
+// The browser build (dist/wasm-browser: `--no-default-features --features sync,small-tables`, what
 // `split-edge/web` and `split-edge/wasm` ship): it leaves the localhost parsers out, and says so
 // with an Error when they are asked for; it synchronizes; everything else answers as the full
 // engine does.
