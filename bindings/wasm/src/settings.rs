@@ -5,7 +5,6 @@
 //! impression listener stay on the JS side). Unknown fields are ignored, as the SDK ignores them;
 //! a field of the wrong type is an error naming its path (`scheduler.eventsQueueSize: ...`).
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -110,7 +109,42 @@ pub struct Fallbacks {
     /// For every flag.
     pub global: Option<FallbackValue>,
     /// Per flag name.
-    pub by_flag: BTreeMap<String, FallbackValue>,
+    pub by_flag: ByFlag,
+}
+
+/// `fallbackTreatments.byFlag`: the fallbacks by flag name, sorted by name, the last of a name
+/// given twice kept, as a `BTreeMap` reads them (the same entries and errors, without one more
+/// `BTreeMap` instantiation in the binary).
+#[derive(Debug, Default)]
+pub struct ByFlag(pub Vec<(String, FallbackValue)>);
+
+impl<'de> Deserialize<'de> for ByFlag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = ByFlag;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ByFlag, A::Error> {
+                let mut entries: Vec<(String, FallbackValue)> = Vec::new();
+                while let Some(entry) = map.next_entry::<String, FallbackValue>()? {
+                    entries.push(entry);
+                }
+                // Stable: of equal names the last given is last, and is the one kept.
+                split_edge::order::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
+                let mut kept: Vec<(String, FallbackValue)> = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    match kept.last_mut() {
+                        Some(last) if last.0 == entry.0 => *last = entry,
+                        _ => kept.push(entry),
+                    }
+                }
+                Ok(ByFlag(kept))
+            }
+        }
+        d.deserialize_map(Entries)
+    }
 }
 
 /// A fallback: a treatment, or `{treatment, config}`.
@@ -313,7 +347,7 @@ impl Settings {
             config.filter = validated.filter;
         }
         if let Some(fb) = self.fallback_treatments {
-            let by_flag = fb.by_flag.into_iter().map(|(flag, v)| (flag, v.into_fallback()));
+            let by_flag = fb.by_flag.0.into_iter().map(|(flag, v)| (flag, v.into_fallback()));
             config.client.fallback = FallbackTreatments::new(fb.global.map(FallbackValue::into_fallback), by_flag)
                 .map_err(|e| error("fallbackTreatments", e))?;
         }
@@ -412,6 +446,48 @@ mod tests {
                 (Ok(w), Ok(g)) => assert_eq!(w, g, "{json}"),
                 (Err(w), Err(g)) => assert_eq!(w.to_string(), g.to_string(), "{json}"),
                 (w, g) => panic!("{json}: untagged {w:?}, here {g:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn by_flag_reads_as_a_btree_map() {
+        fn key(v: &FallbackValue) -> (String, Option<String>) {
+            match v {
+                FallbackValue::Treatment(t) => (t.clone(), None),
+                FallbackValue::WithConfig { treatment, config } => (treatment.clone(), config.clone()),
+            }
+        }
+        fn key_untagged(v: &Untagged) -> (String, Option<String>) {
+            match v {
+                Untagged::Treatment(t) => (t.clone(), None),
+                Untagged::WithConfig { treatment, config } => (treatment.clone(), config.clone()),
+            }
+        }
+        for json in [
+            r#"{}"#,
+            r#"{"b":"x","a":{"treatment":"y"},"c":"z"}"#,
+            r#"{"b":"x","a":"1","b":"2","a":"3","b":{"treatment":"4","config":"c"}}"#,
+            r#"{"a":"x","b":5}"#,
+            r#"{"a":"x","b":[]}"#,
+            "[]",
+            "5",
+            "null",
+            r#""a""#,
+        ] {
+            let doc = format!(r#"{{"m":{json}}}"#);
+            #[derive(Debug, Deserialize)]
+            struct Doc<T> {
+                m: T,
+            }
+            let want = serde_json::from_str::<Doc<std::collections::BTreeMap<String, Untagged>>>(&doc)
+                .map(|d| d.m.iter().map(|(k, v)| (k.clone(), key_untagged(v))).collect::<Vec<_>>());
+            let got = serde_json::from_str::<Doc<ByFlag>>(&doc)
+                .map(|d| d.m.0.iter().map(|(k, v)| (k.clone(), key(v))).collect::<Vec<_>>());
+            match (want, got) {
+                (Ok(w), Ok(g)) => assert_eq!(w, g, "{json}"),
+                (Err(w), Err(g)) => assert_eq!(w.to_string(), g.to_string(), "{json}"),
+                (w, g) => panic!("{json}: BTreeMap {w:?}, here {g:?}"),
             }
         }
     }
