@@ -226,10 +226,49 @@ pub fn string_to_number(s: &str) -> f64 {
     if !is_unsigned_decimal_literal(unsigned) {
         return f64::NAN;
     }
-    // The literal is now within the grammar Rust's correctly rounded parser accepts
-    // (`[+-]? (digits | digits '.' digits? | '.' digits) ([eE] [+-]? digits)?`, any length,
-    // huge exponents saturating to 0 / Infinity), and both round to nearest, ties to even.
-    std::str::from_utf8(t).ok().and_then(|lit| lit.parse::<f64>().ok()).unwrap_or(f64::NAN)
+    let magnitude = decimal_literal_to_number(unsigned);
+    if negative {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
+/// The value of an unsigned decimal literal (`digits | digits '.' digits? | '.' digits`, then
+/// `[eE] [+-]? digits`, any length), rounded to nearest, ties to even, as JS rounds it.
+///
+/// It is rewritten into JSON's number grammar (no leading zeros, a digit on both sides of the
+/// point) and read by serde_json's correctly rounded parser (`float_roundtrip`), the one that
+/// reads every JSON number here: the binary then carries one decimal-to-double conversion, not
+/// also the standard library's (its tables are ≈ 10 KB of wasm). An exponent too large for a
+/// double is Infinity, as in JS (serde_json reports it as out of range); too small, 0.
+fn decimal_literal_to_number(literal: &[u8]) -> f64 {
+    let int_len = digits_len(literal);
+    let (int, rest) = literal.split_at(int_len.min(literal.len()));
+    let int = match int.iter().position(|&b| b != b'0') {
+        Some(first) => int.get(first..).unwrap_or_default(),
+        None => b"0",
+    };
+    let mut json = Vec::with_capacity(literal.len().saturating_add(2));
+    json.extend_from_slice(int);
+    let mut rest = rest;
+    if let Some((b'.', after)) = rest.split_first() {
+        let frac_len = digits_len(after);
+        let (frac, after_frac) = after.split_at(frac_len.min(after.len()));
+        if !frac.is_empty() {
+            json.push(b'.');
+            json.extend_from_slice(frac);
+        }
+        rest = after_frac;
+    }
+    json.extend_from_slice(rest);
+    let mantissa_nonzero = literal.iter().take_while(|b| !matches!(b, b'e' | b'E')).any(|b| matches!(b, b'1'..=b'9'));
+    match std::str::from_utf8(&json).ok().map(serde_json::from_str::<f64>) {
+        Some(Ok(n)) => n,
+        // The only error left for a literal of this grammar: a magnitude past the largest double.
+        Some(Err(_)) if mantissa_nonzero => f64::INFINITY,
+        _ => 0.0,
+    }
 }
 
 /// JS truthiness of a JSON value (`if (v)`): `null`, `false`, `0`, `NaN` and `""` are falsy;
@@ -789,6 +828,100 @@ mod tests {
         for (s, bits) in cases {
             let got = string_to_number(&s);
             assert!(same(got, f64::from_bits(bits)), "{s}: got {:#x}, want {bits:#x}", got.to_bits());
+        }
+    }
+
+    /// Decimal literals of every shape against the standard library's correctly rounded parser
+    /// (the conversion `string_to_number` used before reading them through serde_json): leading
+    /// zeros, missing sides of the point, long mantissas, exponents near and past the limits,
+    /// halfway cases.
+    #[test]
+    fn decimal_literals_round_as_the_standard_parser() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let digits = |next: &mut dyn FnMut(u64) -> u64, len: u64| -> String {
+            (0..len).map(|_| char::from(b'0' + next(10) as u8)).collect()
+        };
+        let mut literals: Vec<String> = [
+            "0",
+            "00",
+            "-0",
+            "+0",
+            "0.",
+            ".0",
+            "-.0",
+            "0e0",
+            "0e999999999999",
+            "1e999999999999",
+            "1e-999999999999",
+            "4.9406564584124654e-324",
+            "2.4703282292062327e-324",
+            "2.4703282292062328e-324",
+            "1.7976931348623157e308",
+            "1.7976931348623158e308",
+            "1.7976931348623159e308",
+            "9007199254740993",
+            "9007199254740992.5",
+            "123456789012345678901234567890",
+            "00012.500e-2",
+            "5.e3",
+            ".5e-3",
+            "+.5e+2",
+            "-0012",
+            "1E21",
+            "1e-7",
+        ]
+        .map(String::from)
+        .into();
+        for _ in 0..20000 {
+            let mut s = String::new();
+            match next(3) {
+                0 => s.push('-'),
+                1 => s.push('+'),
+                _ => {}
+            }
+            let long = next(8) == 0;
+            let int_len = if long { next(400) } else { next(20) };
+            let frac_len = if long { next(400) } else { next(20) };
+            let zeros = next(4);
+            s.push_str(&"0".repeat(zeros as usize));
+            s.push_str(&digits(&mut next, int_len));
+            if next(2) == 0 || int_len == 0 {
+                s.push('.');
+                s.push_str(&digits(&mut next, frac_len));
+            }
+            if s.trim_start_matches(['-', '+']).trim_start_matches('0').is_empty() && zeros == 0 {
+                s.push('0');
+            }
+            if s.trim_start_matches(['-', '+']) == "." {
+                s.push('5');
+            }
+            if next(2) == 0 {
+                s.push(if next(2) == 0 { 'e' } else { 'E' });
+                match next(3) {
+                    0 => s.push('-'),
+                    1 => s.push('+'),
+                    _ => {}
+                }
+                let exp = match next(4) {
+                    0 => next(10),
+                    1 => next(330),
+                    2 => 280 + next(60),
+                    _ => next(100_000),
+                };
+                s.push_str(&exp.to_string());
+            }
+            literals.push(s);
+        }
+        for s in literals {
+            let want: f64 = s.parse().unwrap_or_else(|_| panic!("{s:?} is not a literal"));
+            let got = string_to_number(&s);
+            assert!(same(got, want), "{s}: got {got:e} ({:#x}), want {want:e} ({:#x})", got.to_bits(), want.to_bits());
         }
     }
 

@@ -66,6 +66,7 @@ pub mod localhost;
 pub mod manager;
 pub mod model;
 pub mod openfeature;
+pub mod order;
 pub mod recorder;
 pub mod regex;
 pub mod sdk;

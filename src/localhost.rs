@@ -557,7 +557,7 @@ impl FlagOrder {
                 None => others.push(name),
             }
         }
-        indexed.sort_by_key(|(i, _)| *i);
+        crate::order::sort_by_key(&mut indexed, |(i, _)| *i);
         indexed
             .into_iter()
             .map(|(_, name)| name)

@@ -26,7 +26,7 @@
 use std::fmt;
 
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 
 use crate::client::{Client, ClientConfig, EvaluationOptions, Evaluations, TreatmentResult};
 use crate::eval::{AttributeView, Attributes};
@@ -113,8 +113,8 @@ pub struct SplitEdge {
     #[cfg(not(feature = "sync"))]
     status: SyncStatus,
     /// Which part made each request still awaiting its outcome, oldest first (bounded by
-    /// [`MAX_ROUTES`]).
-    routes: BTreeMap<RequestId, Part>,
+    /// [`MAX_ROUTES`]). Ids are handed out in increasing order, so this is sorted by id.
+    routes: VecDeque<(RequestId, Part)>,
     next_id: u64,
     /// Within [`SplitEdge::without_recording`]: nothing is queued.
     probing: bool,
@@ -180,7 +180,7 @@ impl SplitEdge {
             filter: config.filter,
             #[cfg(not(feature = "sync"))]
             status: SyncStatus::default(),
-            routes: BTreeMap::new(),
+            routes: VecDeque::new(),
             next_id: 1,
             probing: false,
         })
@@ -516,7 +516,8 @@ impl SplitEdge {
 
     /// Reports the outcome of a request this object handed out.
     pub fn on_outcome(&mut self, id: RequestId, outcome: HttpOutcome, now_ms: u64) -> Progress {
-        match self.routes.remove(&id) {
+        let route = self.routes.binary_search_by_key(&id, |(i, _)| *i).ok().and_then(|at| self.routes.remove(at));
+        match route.map(|(_, part)| part) {
             None => Progress::Ignored,
             Some(Part::Recorder(inner)) => {
                 let mut report = self.recorder.on_outcome(inner, outcome, now_ms);
@@ -595,9 +596,9 @@ impl SplitEdge {
             .map(|mut r| {
                 let id = RequestId(self.next_id);
                 self.next_id = self.next_id.wrapping_add(1);
-                self.routes.insert(id, part(r.id));
+                self.routes.push_back((id, part(r.id)));
                 if self.routes.len() > MAX_ROUTES {
-                    self.routes.pop_first();
+                    self.routes.pop_front();
                 }
                 r.id = id;
                 r

@@ -112,7 +112,7 @@ impl<'a> Walk<'a> {
         }
         let sorted = |set: FxHashSet<&str>| {
             let mut names: Vec<String> = set.into_iter().map(str::to_owned).collect();
-            names.sort_unstable();
+            crate::order::sort(&mut names);
             names
         };
         SegmentsUsed { standard: sorted(self.standard), large: sorted(self.large) }
@@ -365,7 +365,7 @@ impl Snapshot {
     fn reindex(&mut self) {
         let mut indexed: Vec<(u32, &String)> =
             self.insertion_order.iter().filter_map(|n| is_array_index(n).map(|i| (i, n))).collect();
-        indexed.sort_unstable_by_key(|(i, _)| *i);
+        crate::order::sort_by_key(&mut indexed, |(i, _)| *i);
         let mut order: Vec<String> = indexed.into_iter().map(|(_, n)| n.clone()).collect();
         order.extend(self.insertion_order.iter().filter(|n| is_array_index(n).is_none()).cloned());
         let mut by_tt: FxHashMap<String, Vec<String>> = FxHashMap::default();
@@ -412,7 +412,7 @@ impl Snapshot {
     pub fn flag_names_in_set(&self, set: &str) -> Vec<&str> {
         let Some(members) = self.flag_sets.get(set) else { return Vec::new() };
         let mut names: Vec<(&u64, &String)> = members.iter().map(|(n, p)| (p, n)).collect();
-        names.sort_unstable_by_key(|(p, _)| **p);
+        crate::order::sort_by_key(&mut names, |(p, _)| **p);
         names.into_iter().map(|(_, n)| n.as_str()).collect()
     }
 
@@ -472,7 +472,7 @@ impl Snapshot {
             .iter()
             .flat_map(|(name, r)| r.take_misses().into_iter().map(move |k| (name.clone(), k)))
             .collect();
-        misses.sort();
+        crate::order::sort(&mut misses);
         misses
     }
 
@@ -586,7 +586,7 @@ impl Snapshot {
             }
         }
         let mut names: Vec<String> = names.into_iter().collect();
-        names.sort_unstable();
+        crate::order::sort(&mut names);
         names
     }
 }

@@ -143,7 +143,7 @@ where
     if indices.is_empty() {
         return rest;
     }
-    indices.sort_unstable();
+    crate::order::sort(&mut indices);
     let mut out: Vec<usize> = indices.into_iter().map(|(_, p)| p).collect();
     out.extend(rest);
     out

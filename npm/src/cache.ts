@@ -30,7 +30,8 @@ export interface CacheEngine {
   memberships(key: string): string | undefined;
   splitNames(): string[];
   storageHash(): string;
-  syncStatus(): { flagsChangeNumber: number; ruleBasedSegmentsChangeNumber: number };
+  /** The sync status as JSON text (`{flagsChangeNumber, ruleBasedSegmentsChangeNumber, …}`). */
+  syncStatus(): string;
 }
 
 /** The `Storage` methods used (window.localStorage has them). */
@@ -257,7 +258,7 @@ export class LocalStorageCache {
    */
   save(engine: CacheEngine, bodies: string[], keys: Iterable<string>): void {
     try {
-      const status = engine.syncStatus();
+      const status = JSON.parse(engine.syncStatus()) as { flagsChangeNumber: number; ruleBasedSegmentsChangeNumber: number };
       const stored = integer(this.get('splits.till'));
       if (stored !== undefined && status.flagsChangeNumber < stored) {
         // The engine started over (a Split Proxy serving spec 1.3 again): so does the cache.

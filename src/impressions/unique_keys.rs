@@ -88,7 +88,7 @@ impl UniqueKeys {
             .into_iter()
             .map(|g| {
                 let mut keys: Vec<(String, u32)> = g.keys.into_iter().collect();
-                keys.sort_unstable_by_key(|(_, seq)| *seq);
+                crate::order::sort_by_key(&mut keys, |(_, seq)| *seq);
                 FeatureKeys { feature: g.feature, keys: keys.into_iter().map(|(k, _)| k).collect() }
             })
             .collect()

@@ -170,7 +170,7 @@ impl BitNfa {
             }
         }
         bounds.retain(|&b| b >= 0x80);
-        bounds.sort_unstable();
+        crate::order::sort(&mut bounds);
         bounds.dedup();
         let mut hi_starts = Vec::new();
         let mut hi_masks: Vec<u64> = Vec::new();

@@ -39,7 +39,7 @@ impl CharSet {
     /// Builds a set from arbitrary (possibly overlapping, unsorted) inclusive
     /// ranges; `negate` complements it within `0..=0xFFFF`.
     pub(crate) fn new(mut ranges: Vec<(u16, u16)>, negate: bool) -> CharSet {
-        ranges.sort_unstable();
+        crate::order::sort(&mut ranges);
         let mut merged: Vec<(u16, u16)> = Vec::with_capacity(ranges.len());
         for (lo, hi) in ranges {
             if let Some(last) = merged.last_mut() {

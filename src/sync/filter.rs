@@ -400,7 +400,7 @@ fn validate_raw(
         prefixes.clear();
     }
     for values in [&mut sets, &mut names, &mut prefixes] {
-        values.sort_by(|a, b| js_string_cmp(a, b));
+        crate::order::sort_by(values, |a, b| js_string_cmp(a, b));
     }
     Ok(FilterValidation { filter: FlagFilter { sets, names, prefixes }, warnings })
 }

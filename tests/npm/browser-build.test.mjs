@@ -1,4 +1,4 @@
-// The browser build (dist/wasm-browser: `--no-default-features --features sync`, what
+// The browser build (dist/wasm-browser: `--no-default-features --features sync,small-tables`, what
 // `split-edge/web` and `split-edge/wasm` ship): it leaves the localhost parsers out, and says so
 // with an Error when they are asked for; it synchronizes; everything else answers as the full
 // engine does.
@@ -28,7 +28,7 @@ test('split-edge/wasm is the browser build, smaller than the full engine', () =>
 
 test('the localhost loaders throw "not in this build"; startSync asks for splitChanges', () => {
   const engine = new glue.Engine(JSON.stringify({ core: { authorizationKey: SDK_KEY } }));
-  assert.match(engine.startSync(Date.now())[0].url, /\/splitChanges\?/);
+  assert.match(JSON.parse(engine.startSync(Date.now()))[0].url, /\/splitChanges\?/);
   assert.throws(() => engine.loadLocalhostYaml('{}', Date.now()), /localhost mode's YAML files is not in this build/);
   assert.throws(() => engine.loadLocalhostSplitFile('a on', Date.now()), /localhost mode's .split files is not in this build/);
 });

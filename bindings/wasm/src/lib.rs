@@ -81,10 +81,10 @@ fn parse_optional(text: Option<String>, what: &str) -> Result<Option<Value>, JsE
     text.map(|t| parse_json(&t, what)).transpose()
 }
 
-fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&format!("could not convert a result to JS: {e}")))
+/// A result as JSON text, for the JS side's `JSON.parse` (one string crosses, not a tree of JS
+/// values built through the glue).
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, JsError> {
+    serde_json::to_string(value).map_err(|e| JsError::new(&format!("could not convert a result to JS: {e}")))
 }
 
 /// Evaluation options from the JS `options` argument (`{properties}`; `impressionsDisabled`).
@@ -191,12 +191,12 @@ impl Engine {
 
     // ----- data -------------------------------------------------------------------------------
 
-    /// Applies a SplitChange body (either shape); returns what it changed. On error nothing is
-    /// applied.
+    /// Applies a SplitChange body (either shape); returns what it changed (JSON text). On error
+    /// nothing is applied.
     #[wasm_bindgen(js_name = applySplitChanges)]
-    pub fn apply_split_changes(&mut self, json: &str) -> Result<JsValue, JsError> {
+    pub fn apply_split_changes(&mut self, json: &str) -> Result<String, JsError> {
         let summary = self.edge.snapshot_mut().apply_split_changes_json(json).map_err(load_error)?;
-        to_js(&summary)
+        to_json(&summary)
     }
 
     /// Applies SegmentChange bodies (to large segments' key lists when `large`), all or nothing:
@@ -425,7 +425,7 @@ impl Engine {
                 parts.push(format!("L{name}={}", s.change_number));
             }
         }
-        parts.sort_unstable();
+        split_edge::order::sort(&mut parts);
         #[cfg(feature = "sync")]
         let members = self.edge.client_side().map_or(0, |m| m.generation());
         #[cfg(not(feature = "sync"))]
@@ -446,8 +446,8 @@ impl Engine {
     }
 
     /// How one flag was decided for a key: the answer, each condition and matcher's result and
-    /// the buckets. `key` is JSON text (a string or `{matchingKey, bucketingKey}`).
-    pub fn explain(&self, key: &str, flag: &str, attributes: Option<String>) -> Result<JsValue, JsError> {
+    /// the buckets, as JSON text. `key` is JSON text (a string or `{matchingKey, bucketingKey}`).
+    pub fn explain(&self, key: &str, flag: &str, attributes: Option<String>) -> Result<String, JsError> {
         let key_value = parse_json(key, "key")?;
         let attributes = parse_optional(attributes, "attributes")?;
         let client = self.edge.client();
@@ -455,14 +455,14 @@ impl Engine {
         let attrs: Option<&Attributes> =
             split_edge::validate::attributes_json(attributes.as_ref()).map_err(|e| JsError::new(&e.to_string()))?;
         let explanation = client.explain(&valid.to_key(), flag, attrs);
-        to_js(&output::explanation(&explanation, flag))
+        to_json(&output::explanation(&explanation, flag))
     }
 
     // ----- events -----------------------------------------------------------------------------
 
     /// `track`: `args` is `JSON.stringify([key, trafficType, eventType, value, properties])`.
-    /// Returns `{ok, errors, warnings}` (messages as the SDK logs them).
-    pub fn track(&mut self, now: f64, args: &str) -> Result<JsValue, JsError> {
+    /// Returns `{ok, errors, warnings}` as JSON text (messages as the SDK logs them).
+    pub fn track(&mut self, now: f64, args: &str) -> Result<String, JsError> {
         let args = parse_json(args, "arguments")?;
         let arg = |i: usize| args.get(i).filter(|v| !v.is_null());
         let result = self.edge.track_json(now_ms(now), arg(0), arg(1), arg(2), arg(3), arg(4));
@@ -474,21 +474,21 @@ impl Engine {
                 rejected.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
             ),
         };
-        to_js(&serde_json::json!({ "ok": ok, "errors": errors, "warnings": warnings }))
+        to_json(&serde_json::json!({ "ok": ok, "errors": errors, "warnings": warnings }))
     }
 
     // ----- manager ----------------------------------------------------------------------------
 
-    /// `manager.split(name)`: the flag's view, or `null`.
+    /// `manager.split(name)`: the flag's view, or `null` (JSON text).
     #[wasm_bindgen(js_name = splitView)]
-    pub fn split_view(&self, name: &str) -> Result<JsValue, JsError> {
-        to_js(&self.edge.manager().split(name))
+    pub fn split_view(&self, name: &str) -> Result<String, JsError> {
+        to_json(&self.edge.manager().split(name))
     }
 
-    /// `manager.splits()`.
+    /// `manager.splits()` (JSON text).
     #[wasm_bindgen(js_name = splitViews)]
-    pub fn split_views(&self) -> Result<JsValue, JsError> {
-        to_js(&self.edge.manager().splits())
+    pub fn split_views(&self) -> Result<String, JsError> {
+        to_json(&self.edge.manager().splits())
     }
 
     /// `manager.names()`.
@@ -505,25 +505,25 @@ impl Engine {
         self.edge.set_capture_impressions(on);
     }
 
-    /// The impressions recorded by the last calls, as JS SDK `ImpressionDTO` objects.
+    /// The impressions recorded by the last calls, as JS SDK `ImpressionDTO` objects (a JSON array).
     #[wasm_bindgen(js_name = takeImpressions)]
-    pub fn take_impressions(&mut self) -> Result<JsValue, JsError> {
+    pub fn take_impressions(&mut self) -> Result<String, JsError> {
         let impressions = self.edge.take_captured_impressions();
-        to_js(&impressions.iter().map(output::impression).collect::<Vec<_>>())
+        to_json(&impressions.iter().map(output::impression).collect::<Vec<_>>())
     }
 
     // ----- delivery and synchronization --------------------------------------------------------
 
-    /// Posts due now (`[{id, method, url, headers, body}]`).
-    pub fn poll(&mut self, now: f64) -> Result<JsValue, JsError> {
+    /// Posts due now (`[{id, method, url, headers, body}]`, JSON text).
+    pub fn poll(&mut self, now: f64) -> Result<String, JsError> {
         let requests = self.edge.poll(now_ms(now));
-        to_js(&requests.iter().map(output::request).collect::<Vec<_>>())
+        to_json(&requests.iter().map(output::request).collect::<Vec<_>>())
     }
 
-    /// Every queued post now.
-    pub fn flush(&mut self, now: f64) -> Result<JsValue, JsError> {
+    /// Every queued post now (as `poll`'s).
+    pub fn flush(&mut self, now: f64) -> Result<String, JsError> {
         let requests = self.edge.flush(now_ms(now));
-        to_js(&requests.iter().map(output::request).collect::<Vec<_>>())
+        to_json(&requests.iter().map(output::request).collect::<Vec<_>>())
     }
 
     /// When `poll` has something to do next (ms since the epoch), if ever.
@@ -532,30 +532,30 @@ impl Engine {
         self.edge.next_due().map(|t| t as f64)
     }
 
-    /// Starts a synchronization run with Split's SDK API: the first requests to send. Without the
+    /// Starts a synchronization run with Split's SDK API: the first requests to send (as `poll`'s). Without the
     /// `sync` feature (the browser build) it throws an Error saying so.
     #[wasm_bindgen(js_name = startSync)]
-    pub fn start_sync(&mut self, now: f64) -> Result<JsValue, JsError> {
+    pub fn start_sync(&mut self, now: f64) -> Result<String, JsError> {
         #[cfg(not(feature = "sync"))]
         return Err(not_in_this_build("synchronization with Split's SDK API", "", now));
         #[cfg(feature = "sync")]
         {
             let requests = self.edge.start_sync(now_ms(now)).map_err(|e| JsError::new(&e.to_string()))?;
-            to_js(&requests.iter().map(output::request).collect::<Vec<_>>())
+            to_json(&requests.iter().map(output::request).collect::<Vec<_>>())
         }
     }
 
     /// Binds another key for client-side synchronization (`factory.client(otherKey)`): the
     /// requests that fetch its memberships now (possibly none: bound already, or the running run
-    /// fetches it). Throws in server-side mode, and without the `sync` feature.
+    /// fetches it), as JSON text. Throws in server-side mode, and without the `sync` feature.
     #[wasm_bindgen(js_name = addSyncKey)]
-    pub fn add_sync_key(&mut self, key: &str, now: f64) -> Result<JsValue, JsError> {
+    pub fn add_sync_key(&mut self, key: &str, now: f64) -> Result<String, JsError> {
         #[cfg(not(feature = "sync"))]
         return Err(not_in_this_build("synchronization with Split's SDK API", key, now));
         #[cfg(feature = "sync")]
         {
             let requests = self.edge.add_sync_key(key, now_ms(now)).map_err(|e| JsError::new(&e.to_string()))?;
-            to_js(&requests.iter().map(output::request).collect::<Vec<_>>())
+            to_json(&requests.iter().map(output::request).collect::<Vec<_>>())
         }
     }
 
@@ -617,28 +617,29 @@ impl Engine {
         self.storage_hash.clone()
     }
 
-    /// Reports a response to request `id`; returns what it led to (`{type: 'delivery' | 'sync' |
+    /// Reports a response to request `id`; returns what it led to as JSON text (`{type: 'delivery' | 'sync' |
     /// 'syncFinished' | 'ignored', ...}`).
     #[wasm_bindgen(js_name = onResponse)]
-    pub fn on_response(&mut self, id: f64, status: u16, body: String, now: f64) -> Result<JsValue, JsError> {
+    pub fn on_response(&mut self, id: f64, status: u16, body: String, now: f64) -> Result<String, JsError> {
         self.on_outcome(id, HttpOutcome::response(status, body), now)
     }
 
     /// Reports that request `id` got no response (`message` says why).
     #[wasm_bindgen(js_name = onNetworkError)]
-    pub fn on_network_error(&mut self, id: f64, message: String, now: f64) -> Result<JsValue, JsError> {
+    pub fn on_network_error(&mut self, id: f64, message: String, now: f64) -> Result<String, JsError> {
         self.on_outcome(id, HttpOutcome::NetworkError(message), now)
     }
 
-    /// Delivery counters per kind (queued, sent, retried, dropped by reason, last error).
-    pub fn stats(&self) -> Result<JsValue, JsError> {
-        to_js(&self.edge.recorder_stats())
+    /// Delivery counters per kind (queued, sent, retried, dropped by reason, last error), as JSON
+    /// text.
+    pub fn stats(&self) -> Result<String, JsError> {
+        to_json(&self.edge.recorder_stats())
     }
 
-    /// Synchronization status (runs, last error, change numbers).
+    /// Synchronization status (runs, last error, change numbers), as JSON text.
     #[wasm_bindgen(js_name = syncStatus)]
-    pub fn sync_status(&self) -> Result<JsValue, JsError> {
-        to_js(self.edge.sync_status())
+    pub fn sync_status(&self) -> Result<String, JsError> {
+        to_json(self.edge.sync_status())
     }
 }
 
@@ -761,23 +762,37 @@ impl Engine {
         Ok(written)
     }
 
-    fn on_outcome(&mut self, id: f64, outcome: HttpOutcome, now: f64) -> Result<JsValue, JsError> {
+    fn on_outcome(&mut self, id: f64, outcome: HttpOutcome, now: f64) -> Result<String, JsError> {
         let id = RequestId(now_ms(id));
         let progress = self.edge.on_outcome(id, outcome, now_ms(now));
-        to_js(&match progress {
-            Progress::Delivery(report) => serde_json::json!({ "type": "delivery", "report": report }),
-            Progress::Sync(requests) => serde_json::json!({
-                "type": "sync",
-                "requests": requests.iter().map(output::request).collect::<Vec<_>>(),
-            }),
-            Progress::SyncFinished(Ok(())) => serde_json::json!({ "type": "syncFinished", "ok": true }),
-            Progress::SyncFinished(Err(e)) => serde_json::json!({
-                "type": "syncFinished", "ok": false, "error": e.to_string(), "fatal": e.is_fatal(),
-                "malformedSplitChanges": matches!(
-                    e, split_edge::sync::SyncError::MalformedBody { resource: split_edge::sync::Resource::SplitChanges, .. }
-                ),
-            }),
-            Progress::Ignored => serde_json::json!({ "type": "ignored" }),
+        // Written around the serialized parts (not built as a `Value` first: the report and the
+        // requests then go through one serializer only, the JSON text one).
+        Ok(match progress {
+            Progress::Delivery(report) => format!(r#"{{"type":"delivery","report":{}}}"#, to_json(&report)?),
+            Progress::Sync(requests) => format!(
+                r#"{{"type":"sync","requests":{}}}"#,
+                to_json(&requests.iter().map(output::request).collect::<Vec<_>>())?
+            ),
+            Progress::SyncFinished(Ok(())) => r#"{"type":"syncFinished","ok":true}"#.to_owned(),
+            Progress::SyncFinished(Err(e)) => {
+                let mut out = r#"{"type":"syncFinished","ok":false,"error":"#.to_owned();
+                split_edge::wire::push_json_string(&mut out, &e.to_string());
+                out.push_str(if e.is_fatal() { r#","fatal":true"# } else { r#","fatal":false"# });
+                let malformed_split_changes = matches!(
+                    e,
+                    split_edge::sync::SyncError::MalformedBody {
+                        resource: split_edge::sync::Resource::SplitChanges,
+                        ..
+                    }
+                );
+                out.push_str(if malformed_split_changes {
+                    r#","malformedSplitChanges":true}"#
+                } else {
+                    r#","malformedSplitChanges":false}"#
+                });
+                out
+            }
+            Progress::Ignored => r#"{"type":"ignored"}"#.to_owned(),
         })
     }
 

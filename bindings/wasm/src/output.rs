@@ -1,5 +1,5 @@
-//! Answers in the JS SDK's shapes: JSON text for the evaluation methods (parsed once by
-//! `JSON.parse` on the JS side), serde values for the rest.
+//! Answers in the JS SDK's shapes, as JSON text (parsed once by `JSON.parse` on the JS side):
+//! written by hand for the evaluation methods, serialized for the rest.
 
 use serde::Serialize;
 use serde_json::{json, Value};

@@ -5,7 +5,6 @@
 //! impression listener stay on the JS side). Unknown fields are ignored, as the SDK ignores them;
 //! a field of the wrong type is an error naming its path (`scheduler.eventsQueueSize: ...`).
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -128,12 +127,50 @@ pub struct Fallbacks {
     /// For every flag.
     pub global: Option<FallbackValue>,
     /// Per flag name.
-    pub by_flag: BTreeMap<String, FallbackValue>,
+    pub by_flag: ByFlag,
+}
+
+/// `fallbackTreatments.byFlag`: the fallbacks by flag name, sorted by name, the last of a name
+/// given twice kept, as a `BTreeMap` reads them (the same entries and errors, without one more
+/// `BTreeMap` instantiation in the binary).
+#[derive(Debug, Default)]
+pub struct ByFlag(pub Vec<(String, FallbackValue)>);
+
+impl<'de> Deserialize<'de> for ByFlag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = ByFlag;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ByFlag, A::Error> {
+                let mut entries: Vec<(String, FallbackValue)> = Vec::new();
+                while let Some(entry) = map.next_entry::<String, FallbackValue>()? {
+                    entries.push(entry);
+                }
+                // Stable: of equal names the last given is last, and is the one kept.
+                split_edge::order::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
+                let mut kept: Vec<(String, FallbackValue)> = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    match kept.last_mut() {
+                        Some(last) if last.0 == entry.0 => *last = entry,
+                        _ => kept.push(entry),
+                    }
+                }
+                Ok(ByFlag(kept))
+            }
+        }
+        d.deserialize_map(Entries)
+    }
 }
 
 /// A fallback: a treatment, or `{treatment, config}`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+///
+/// Read as serde's `untagged` enum of these two variants reads it (the same accepted shapes,
+/// the same error at the same place), but through a [`Value`] instead of serde's buffered
+/// `Content`, whose machinery would be in the binary for this one type.
+#[derive(Debug)]
 pub enum FallbackValue {
     /// Just a treatment.
     Treatment(String),
@@ -142,12 +179,43 @@ pub enum FallbackValue {
         /// The treatment.
         treatment: String,
         /// Its config (a JSON string), if any.
-        #[serde(default)]
         config: Option<String>,
     },
 }
 
+impl<'de> Deserialize<'de> for FallbackValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Like `untagged`: the whole value first, then the variants in order; one error for all.
+        let value = Value::deserialize(d)?;
+        FallbackValue::from_value(value)
+            .ok_or_else(|| serde::de::Error::custom("data did not match any variant of untagged enum FallbackValue"))
+    }
+}
+
+/// An optional string field as `#[serde(default)] Option<String>` reads it: missing or `null`
+/// is `None`; `Err` when it is something else.
+fn optional_string(value: Option<Value>) -> Result<Option<String>, ()> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(()),
+    }
+}
+
 impl FallbackValue {
+    /// The variant `value` is: a string is a treatment; `{treatment, config}` (other members
+    /// ignored) is one with config; nothing else is either (not even `[treatment, config]`).
+    fn from_value(value: Value) -> Option<FallbackValue> {
+        let (treatment, config) = match value {
+            Value::String(t) => return Some(FallbackValue::Treatment(t)),
+            Value::Object(mut map) => (map.remove("treatment"), map.remove("config")),
+            _ => return None,
+        };
+        let Some(Value::String(treatment)) = treatment else { return None };
+        let config = optional_string(config).ok()?;
+        Some(FallbackValue::WithConfig { treatment, config })
+    }
+
     fn into_fallback(self) -> FallbackTreatment {
         match self {
             FallbackValue::Treatment(t) => FallbackTreatment::new(t),
@@ -300,7 +368,7 @@ impl Settings {
             config.sync_mode = split_edge::sync::SyncMode::ClientSide { keys: client_side_keys(client_side)? };
         }
         if let Some(fb) = self.fallback_treatments {
-            let by_flag = fb.by_flag.into_iter().map(|(flag, v)| (flag, v.into_fallback()));
+            let by_flag = fb.by_flag.0.into_iter().map(|(flag, v)| (flag, v.into_fallback()));
             config.client.fallback = FallbackTreatments::new(fb.global.map(FallbackValue::into_fallback), by_flag)
                 .map_err(|e| error("fallbackTreatments", e))?;
         }
@@ -336,6 +404,113 @@ mod tests {
         assert_eq!(e.field, "sync.impressionsMode");
         let e = parse(r#"{"urls":{"sdk":"ftp://x"}}"#).unwrap().into_config("v").unwrap_err();
         assert_eq!(e.field, "urls.sdk");
+    }
+
+    /// What `#[serde(untagged)]` made of a fallback (the same name: it is in the message), the
+    /// oracle of the hand-written reading.
+    mod untagged {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(untagged)]
+        pub enum FallbackValue {
+            Treatment(String),
+            WithConfig {
+                treatment: String,
+                #[serde(default)]
+                config: Option<String>,
+            },
+        }
+    }
+    use untagged::FallbackValue as Untagged;
+
+    #[test]
+    fn fallback_values_read_as_the_untagged_enum() {
+        for json in [
+            r#""on""#,
+            r#""""#,
+            r#"{"treatment":"on"}"#,
+            r#"{"treatment":"on","config":null}"#,
+            r#"{"treatment":"on","config":"{\"a\":1}","other":[1,{"x":2}]}"#,
+            r#"{"config":"c"}"#,
+            r#"{"treatment":5}"#,
+            r#"{"treatment":null}"#,
+            r#"{"treatment":"on","config":5}"#,
+            r#"{"treatment":"on","config":{}}"#,
+            r#"{}"#,
+            r#"["on"]"#,
+            r#"["on",null]"#,
+            r#"["on","c"]"#,
+            r#"["on","c","x"]"#,
+            r#"[]"#,
+            r#"[5]"#,
+            r#"["on",5]"#,
+            "5",
+            "1.5",
+            "true",
+            "null",
+            r#"  {"treatment" : "on" ,
+                "config" : [1] }"#,
+        ] {
+            let doc = format!(r#"{{"a":{json},"b":1}}"#);
+            #[derive(Debug, Deserialize)]
+            struct Doc<T> {
+                a: T,
+            }
+            let want = serde_json::from_str::<Doc<Untagged>>(&doc).map(|d| match d.a {
+                Untagged::Treatment(t) => (t, None, false),
+                Untagged::WithConfig { treatment, config } => (treatment, config, true),
+            });
+            let got = serde_json::from_str::<Doc<FallbackValue>>(&doc).map(|d| match d.a {
+                FallbackValue::Treatment(t) => (t, None, false),
+                FallbackValue::WithConfig { treatment, config } => (treatment, config, true),
+            });
+            match (want, got) {
+                (Ok(w), Ok(g)) => assert_eq!(w, g, "{json}"),
+                (Err(w), Err(g)) => assert_eq!(w.to_string(), g.to_string(), "{json}"),
+                (w, g) => panic!("{json}: untagged {w:?}, here {g:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn by_flag_reads_as_a_btree_map() {
+        fn key(v: &FallbackValue) -> (String, Option<String>) {
+            match v {
+                FallbackValue::Treatment(t) => (t.clone(), None),
+                FallbackValue::WithConfig { treatment, config } => (treatment.clone(), config.clone()),
+            }
+        }
+        fn key_untagged(v: &Untagged) -> (String, Option<String>) {
+            match v {
+                Untagged::Treatment(t) => (t.clone(), None),
+                Untagged::WithConfig { treatment, config } => (treatment.clone(), config.clone()),
+            }
+        }
+        for json in [
+            r#"{}"#,
+            r#"{"b":"x","a":{"treatment":"y"},"c":"z"}"#,
+            r#"{"b":"x","a":"1","b":"2","a":"3","b":{"treatment":"4","config":"c"}}"#,
+            r#"{"a":"x","b":5}"#,
+            r#"{"a":"x","b":[]}"#,
+            "[]",
+            "5",
+            "null",
+            r#""a""#,
+        ] {
+            let doc = format!(r#"{{"m":{json}}}"#);
+            #[derive(Debug, Deserialize)]
+            struct Doc<T> {
+                m: T,
+            }
+            let want = serde_json::from_str::<Doc<std::collections::BTreeMap<String, Untagged>>>(&doc)
+                .map(|d| d.m.iter().map(|(k, v)| (k.clone(), key_untagged(v))).collect::<Vec<_>>());
+            let got = serde_json::from_str::<Doc<ByFlag>>(&doc)
+                .map(|d| d.m.0.iter().map(|(k, v)| (k.clone(), key(v))).collect::<Vec<_>>());
+            match (want, got) {
+                (Ok(w), Ok(g)) => assert_eq!(w, g, "{json}"),
+                (Err(w), Err(g)) => assert_eq!(w.to_string(), g.to_string(), "{json}"),
+                (w, g) => panic!("{json}: BTreeMap {w:?}, here {g:?}"),
+            }
+        }
     }
 
     #[test]
