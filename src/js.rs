@@ -379,9 +379,23 @@ pub fn to_ascii_upper_case(s: &str) -> Option<String> {
     Some(out)
 }
 
+/// String equality for the short names compared on hot paths (flag and attribute names): names of
+/// one length often differ only at the end, so the last bytes are compared before the rest.
+#[inline]
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_name_is_string_equality() {
+        for (a, b) in [("exp_01", "exp_01"), ("exp_01", "exp_02"), ("exp_01", "axp_01"), ("", ""), ("a", ""), ("é", "e")] {
+            assert_eq!(same_name(a, b), a == b, "{a} {b}");
+        }
+    }
     use serde_json::json;
 
     #[test]

@@ -190,12 +190,10 @@ pub fn flag_names<S: AsRef<str>>(names: &[S], field: &str) -> Result<Vec<String>
 /// What [`flag_names`] keeps, borrowed: each valid name trimmed, once, in order, with the index
 /// of the input it first came from. Empty when none is valid (which [`flag_names`] rejects).
 pub fn unique_flag_names<S: AsRef<str>>(names: &[S]) -> Vec<(usize, &str)> {
-    // Names of one length often differ only at the end: their last bytes are compared first.
-    let same = |a: &str, b: &str| a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b;
     let mut out: Vec<(usize, &str)> = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         let n = js::trim(name.as_ref());
-        if !n.is_empty() && !out.iter().any(|(_, o)| same(o, n)) {
+        if !n.is_empty() && !out.iter().any(|(_, o)| js::same_name(o, n)) {
             out.push((i, n));
         }
     }

@@ -40,10 +40,12 @@ impl<'a> AttributeView<'a> {
     pub(crate) fn get(self, name: &str) -> Option<Raw<'a>> {
         match self {
             AttributeView::Map(map) => map.get(name).map(Raw::Value),
-            AttributeView::Entries(entries) => entries.iter().rev().find(|e| e.name == name).map(|e| match &e.value {
-                AttributeValue::Str(s) => Raw::Str(s),
-                AttributeValue::Json(v) => Raw::Value(v),
-            }),
+            AttributeView::Entries(entries) => {
+                entries.iter().rev().find(|e| crate::js::same_name(e.name, name)).map(|e| match &e.value {
+                    AttributeValue::Str(s) => Raw::Str(s),
+                    AttributeValue::Json(v) => Raw::Value(v),
+                })
+            }
         }
     }
 }
