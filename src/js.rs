@@ -392,7 +392,9 @@ mod tests {
 
     #[test]
     fn same_name_is_string_equality() {
-        for (a, b) in [("exp_01", "exp_01"), ("exp_01", "exp_02"), ("exp_01", "axp_01"), ("", ""), ("a", ""), ("é", "e")] {
+        for (a, b) in
+            [("exp_01", "exp_01"), ("exp_01", "exp_02"), ("exp_01", "axp_01"), ("", ""), ("a", ""), ("é", "e")]
+        {
             assert_eq!(same_name(a, b), a == b, "{a} {b}");
         }
     }

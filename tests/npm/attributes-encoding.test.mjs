@@ -86,3 +86,24 @@ test('members added to Object.prototype are not attributes, as for JSON.stringif
   assert.ok(compared > 500, `${compared} compared`);
   assert.ok(differs > 0, 'some answers depend on the member left out, so the check can fail');
 });
+
+test('getTreatments: a list repeated, mutated in place, or replaced answers as the JSON path does', () => {
+  const c = corpus('clean');
+  const client = SplitFactory({ data: c.data, sync: { impressionsMode: 'NONE' } }).client();
+  const flags = [...new Set(c.requests.map((r) => r.flag))];
+  const list = flags.slice(0, 10);
+  const lists = [list, list, flags.slice(5, 15), list.slice(), [...list, ' ' + flags[20]], list];
+  let compared = 0;
+  c.requests.slice(0, 600).forEach((r, i) => {
+    if (r.attributes !== undefined && (r.attributes === null || typeof r.attributes !== 'object' || Array.isArray(r.attributes))) return;
+    if (i % 7 === 3) list[i % 10] = flags[(i * 11) % flags.length]; // the same array, another name in it
+    const names = lists[i % lists.length];
+    const fast = client.getTreatments(r.key, names, r.attributes);
+    const json = Object.fromEntries(Object.entries(client.getTreatmentsWithConfig(r.key, names, r.attributes)).map(([k, v]) => [k, v.treatment]));
+    assert.deepEqual(fast, json, `row ${i}: ${names.join(',')}`);
+    // A getTreatment in between writes over the same buffer.
+    assert.equal(client.getTreatment(r.key, names[0], r.attributes), json[names[0].trim()]);
+    compared++;
+  });
+  assert.ok(compared > 400);
+});
