@@ -189,16 +189,33 @@ pub fn flag_names<S: AsRef<str>>(names: &[S], field: &str) -> Result<Vec<String>
 
 /// What [`flag_names`] keeps, borrowed: each valid name trimmed, once, in order, with the index
 /// of the input it first came from. Empty when none is valid (which [`flag_names`] rejects).
+///
+/// Linear in the number of names: the first [`SCAN_MAX`] kept are compared one by one (faster
+/// than hashing for the short lists of most calls), then a hash set takes over.
 pub fn unique_flag_names<S: AsRef<str>>(names: &[S]) -> Vec<(usize, &str)> {
     let mut out: Vec<(usize, &str)> = Vec::with_capacity(names.len());
+    let mut seen: Option<std::collections::HashSet<&str>> = None;
     for (i, name) in names.iter().enumerate() {
         let n = js::trim(name.as_ref());
-        if !n.is_empty() && !out.iter().any(|(_, o)| js::same_name(o, n)) {
+        if n.is_empty() {
+            continue;
+        }
+        let new = match &mut seen {
+            Some(set) => set.insert(n),
+            None => !out.iter().any(|(_, o)| js::same_name(o, n)),
+        };
+        if new {
             out.push((i, n));
+            if seen.is_none() && out.len() > SCAN_MAX {
+                seen = Some(out.iter().map(|(_, o)| *o).collect());
+            }
         }
     }
     out
 }
+
+/// How many names [`unique_flag_names`] compares one by one before it switches to a hash set.
+pub const SCAN_MAX: usize = 16;
 
 /// Validates a list of flag names given as a JSON value (must be a non-empty array).
 pub fn flag_names_json(value: Option<&Value>, field: &str) -> Result<Vec<String>, ValidationError> {
@@ -230,9 +247,10 @@ pub fn is_valid_flag_set(set: &str) -> bool {
 pub fn flag_sets<S: AsRef<str>>(sets: &[S], filter: &[String], field: &str) -> Result<Vec<String>, ValidationError> {
     let names = flag_names(sets, field).map_err(|_| ValidationError::EmptyFlagSets(field.to_owned()))?;
     let mut out: Vec<String> = Vec::with_capacity(names.len());
+    let mut seen = std::collections::HashSet::with_capacity(names.len());
     for set in names {
         let set = if set.bytes().any(|b| b.is_ascii_uppercase()) { set.to_lowercase() } else { set };
-        if is_valid_flag_set(&set) && !out.contains(&set) && (filter.is_empty() || filter.contains(&set)) {
+        if is_valid_flag_set(&set) && (filter.is_empty() || filter.contains(&set)) && seen.insert(set.clone()) {
             out.push(set);
         }
     }
@@ -318,6 +336,17 @@ mod tests {
         assert_eq!(unique_flag_names(&names), vec![(0, "b"), (1, "a"), (5, "c")]);
         assert!(unique_flag_names(&["", " \t"]).is_empty());
         assert_eq!(flag_names(&names, "f"), Ok(vec!["b".to_owned(), "a".to_owned(), "c".to_owned()]));
+        // Past SCAN_MAX names, the hash set keeps the same first occurrences in the same order.
+        let long: Vec<String> = (0..20_000).map(|i| format!(" f{} ", (i * 7919) % 3_001)).collect();
+        let mut expected: Vec<(usize, &str)> = Vec::new();
+        for (i, n) in long.iter().enumerate() {
+            let n = js::trim(n);
+            if !expected.iter().any(|(_, e)| *e == n) {
+                expected.push((i, n));
+            }
+        }
+        assert_eq!(expected.len(), 3_001);
+        assert_eq!(unique_flag_names(&long), expected);
     }
 
     #[test]
