@@ -240,30 +240,52 @@ pub fn split_name(req: &ApiRequest, errors: &mut Vec<String>) -> Option<String> 
     }
 }
 
-/// Validates `split-names` (comma list; invalid items dropped, duplicates removed).
+/// The most flag names (`split-names`) or flag sets (`flag-sets`) one request may name, after
+/// duplicates are removed: 2,000. Above the flag count of real Split environments (a few
+/// hundred is large): every flag of an environment fits one request, and
+/// `get-all-treatments` serves them without naming them. More is answered 400.
+pub const MAX_NAMES_PER_REQUEST: usize = 2_000;
+
+/// The 400 message of a list over [`MAX_NAMES_PER_REQUEST`].
+fn too_many(field: &str, count: usize, what: &str) -> String {
+    format!("{field} holds {count} distinct {what}, over the limit of {MAX_NAMES_PER_REQUEST} per request.")
+}
+
+/// Validates `split-names` (comma list; invalid items dropped, duplicates removed, in linear
+/// time; at most [`MAX_NAMES_PER_REQUEST`] names).
 pub fn split_names(req: &ApiRequest, errors: &mut Vec<String>) -> Option<Vec<String>> {
     let result = match req.param("split-names") {
         None => Err(ValidationError::NullNames("split-names".to_owned())),
         Some(list) => validate::flag_names(&list.split(',').collect::<Vec<_>>(), "split-names"),
     };
-    result.map_err(|e| errors.push(e.to_string())).ok()
+    let names = result.map_err(|e| errors.push(e.to_string())).ok()?;
+    if names.len() > MAX_NAMES_PER_REQUEST {
+        errors.push(too_many("split-names", names.len(), "names"));
+        return None;
+    }
+    Some(names)
 }
 
-/// Validates `flag-sets` (comma list, trimmed, empty items dropped, duplicates removed; the SDK
-/// lowercases and checks them later).
+/// Validates `flag-sets` (comma list, trimmed, empty items dropped, duplicates removed in
+/// linear time; at most [`MAX_NAMES_PER_REQUEST`] sets; the SDK lowercases and checks them later).
 pub fn flag_sets(req: &ApiRequest, errors: &mut Vec<String>) -> Option<Vec<String>> {
     let Some(list) = req.param("flag-sets") else {
         errors.push(ValidationError::NullFlagSets("flag-sets".to_owned()).to_string());
         return None;
     };
     let mut sets: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for s in list.split(',').map(js::trim).filter(|s| !s.is_empty()) {
-        if !sets.iter().any(|x| x == s) {
+        if seen.insert(s) {
             sets.push(s.to_owned());
         }
     }
     if sets.is_empty() {
         errors.push(ValidationError::EmptyFlagSets("flag-sets".to_owned()).to_string());
+        return None;
+    }
+    if sets.len() > MAX_NAMES_PER_REQUEST {
+        errors.push(too_many("flag-sets", sets.len(), "sets"));
         return None;
     }
     Some(sets)
@@ -319,10 +341,9 @@ fn parse_all_keys(param: Option<&str>) -> Result<AllKeys, &'static str> {
         };
         out.push((matching.into_owned(), bucketing, traffic_type));
     }
-    for (i, (_, _, tt)) in out.iter().enumerate() {
-        if out.iter().take(i).any(|(_, _, other)| other == tt) {
-            return Err("at least one trafficType is duplicated in keys object.");
-        }
+    let mut traffic_types = std::collections::HashSet::with_capacity(out.len());
+    if !out.iter().all(|(_, _, tt)| traffic_types.insert(tt.as_str())) {
+        return Err("at least one trafficType is duplicated in keys object.");
     }
     Ok(out)
 }
@@ -379,6 +400,27 @@ mod tests {
             query: query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn name_lists_are_bounded_and_deduplicated_in_order() {
+        let list = |n: usize| (0..n).map(|i| format!(" f{i}")).collect::<Vec<_>>().join(",");
+        let mut errors = Vec::new();
+        let at_limit = format!("{},f0,f1", list(MAX_NAMES_PER_REQUEST));
+        let names = split_names(&get(&[("split-names", &at_limit)]), &mut errors).unwrap();
+        assert_eq!(names.len(), MAX_NAMES_PER_REQUEST, "duplicates do not count");
+        assert_eq!((names[0].as_str(), names[1999].as_str()), ("f0", "f1999"), "trimmed, in order");
+        assert!(errors.is_empty());
+        assert!(split_names(&get(&[("split-names", &list(10_000))]), &mut errors).is_none());
+        assert_eq!(errors, ["split-names holds 10000 distinct names, over the limit of 2000 per request."]);
+        errors.clear();
+        let sets = flag_sets(&get(&[("flag-sets", &format!("b,a,{}", list(MAX_NAMES_PER_REQUEST - 2)))]), &mut errors);
+        assert_eq!(sets.map(|s| s.len()), Some(MAX_NAMES_PER_REQUEST));
+        assert!(flag_sets(&get(&[("flag-sets", &list(MAX_NAMES_PER_REQUEST + 1))]), &mut errors).is_none());
+        assert_eq!(errors, ["flag-sets holds 2001 distinct sets, over the limit of 2000 per request."]);
+        errors.clear();
+        let sets = flag_sets(&get(&[("flag-sets", " b ,a,b,,a ,c")]), &mut errors).unwrap();
+        assert_eq!(sets, ["b", "a", "c"]);
     }
 
     #[test]
