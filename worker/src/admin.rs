@@ -474,6 +474,23 @@ mod tests {
     }
 
     #[test]
+    fn deeply_nested_bodies_are_400s_without_a_stack_overflow() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let none = FlagFilter::none();
+        let split = format!(r#"{{"ff":{{"d":{deep},"s":-1,"t":1}}}}"#);
+        let e = plan_split_push("e", "v", 1, None, FlagData::default(), &split, &none).unwrap_err();
+        assert_eq!(push_error(&e).status, 400, "{e}");
+        let object = format!("{}1{}", r#"{"a":"#.repeat(100_000), "}".repeat(100_000));
+        let split = format!(r#"{{"ff":{{"d":[{{"name":"f","conditions":{object}}}],"s":-1,"t":1}}}}"#);
+        assert!(plan_split_push("e", "v", 1, None, FlagData::default(), &split, &none).is_err());
+        let segment = format!(r#"{{"name":"s","added":{deep},"removed":[],"since":-1,"till":1}}"#);
+        let e = plan_segment_push("e", "v", 1, None, None, &segment).unwrap_err();
+        assert_eq!(push_error(&e).status, 400, "{e}");
+        let reply = plan_snapshot_push("e", "v", 1, None, &format!(r#"{{"splitChanges":{deep}}}"#), &none).unwrap_err();
+        assert_eq!(reply.status, 400, "{}", reply.body);
+    }
+
+    #[test]
     fn tokens_are_obfuscated_as_split_evaluator_does() {
         assert_eq!(obfuscate("prod-token"), "######oken");
         assert_eq!(obfuscate("DEFAULT_AUTH_TOKEN"), "##############OKEN");

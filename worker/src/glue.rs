@@ -298,7 +298,7 @@ async fn load_rules(kv: &KvStore, m: &Manifest, env: &EnvConfig) -> Result<split
             Err(e) => worker::console_warn!("environment {}: reading {key} failed ({e}); compiling the JSON", env.id),
         }
     }
-    let flags = match kv.get(&m.flags_key).text().await {
+    let flags = match read_flag_data(kv, m).await {
         Ok(Some(text)) => text,
         Ok(None) => return Err(layout::LayoutError::Missing(m.flags_key.clone()).to_string()),
         Err(e) => return Err(format!("reading the data failed: {e}")),
@@ -492,22 +492,55 @@ fn with_env<T>(id: &str, f: impl FnOnce(&mut EnvState) -> T) -> Option<T> {
     ISOLATE.with(|i| i.borrow_mut().envs.get_mut(id).map(f))
 }
 
-async fn api_request(req: &mut Request) -> worker::Result<ApiRequest> {
+/// The request as the API sees it, its body read within the route's limit
+/// ([`crate::body::limit`]).
+///
+/// # Errors
+/// The 413 or 400 answer to a body over the limit, cut short, malformed or not UTF-8.
+async fn api_request(req: &mut Request) -> Result<ApiRequest, Reply> {
     let method = req.method().to_string();
-    let body = if method.eq_ignore_ascii_case("POST") { Some(req.text().await?) } else { None };
+    let path = req.path();
+    let body = if method.eq_ignore_ascii_case("POST") {
+        Some(read_body(req, crate::body::limit(&path)).await.map_err(|e| e.reply())?)
+    } else {
+        None
+    };
+    let content_type = req.headers().get("content-type").ok().flatten();
     Ok(ApiRequest {
         method,
         path: req.path(),
         // Read from the serialized URL: `Request::url()` would pull the `url` crate and its IDNA
         // tables into the Worker for a query string.
         query: crate::params::query_pairs(&req.inner().url()),
-        content_type: req.headers().get("content-type")?,
+        content_type,
         body,
         headers: [crate::ofrep::IF_NONE_MATCH, crate::ofrep::VALUE_HEADER]
             .into_iter()
             .filter_map(|name| req.headers().get(name).ok().flatten().map(|v| (name.to_owned(), v)))
             .collect(),
     })
+}
+
+/// Reads a request's body in pieces within `max` bytes ([`crate::body::BodyReader`]): a
+/// `Content-Length` over `max` is refused before anything is read, a chunked body as soon as it
+/// passes `max`.
+///
+/// # Errors
+/// [`crate::body::BodyError`].
+async fn read_body(req: &mut Request, max: usize) -> Result<String, crate::body::BodyError> {
+    use futures_util::StreamExt;
+    let length = req.headers().get("content-length").ok().flatten();
+    let mut reader = crate::body::BodyReader::new(max, length.as_deref())?;
+    // No body: the empty text.
+    if let Ok(mut pieces) = req.stream() {
+        while let Some(piece) = pieces.next().await {
+            match piece {
+                Ok(bytes) => reader.push(&bytes)?,
+                Err(e) => return Err(crate::body::BodyError::Stream(e.to_string())),
+            }
+        }
+    }
+    reader.finish()
 }
 
 /// The Cloudflare data center that received the request (`request.cf.colo`), read without
@@ -942,7 +975,10 @@ async fn handle(mut req: Request, env: Env, ctx: Context) -> worker::Result<Resp
         // Its own body limit, and a streamed answer.
         return bulk::answer(req, kv, shared_settings.clone(), env_config, ctx).await;
     }
-    let request = api_request(&mut req).await?;
+    let request = match api_request(&mut req).await {
+        Ok(request) => request,
+        Err(reply) => return respond(reply, None),
+    };
     let (reply, etag) = if path.starts_with("/admin/") {
         let admin_header = req.headers().get(ADMIN_HEADER)?;
         (admin_route(&kv, settings, &env_config, &request, admin_header.as_deref(), colo(&req)).await, None)
@@ -1190,12 +1226,28 @@ async fn store(kv: &KvStore, writes: &[KvWrite]) -> Result<(), String> {
     Ok(())
 }
 
+/// The flag data a manifest names: its value, or its parts' values joined
+/// ([`Manifest::flag_data_keys`]); `None` when a part is missing.
+async fn read_flag_data(kv: &KvStore, m: &Manifest) -> Result<Option<String>, worker::kv::KvError> {
+    if m.flags_parts.is_empty() {
+        return kv.get(&m.flags_key).text().await;
+    }
+    let mut text = String::new();
+    for key in m.flag_data_keys() {
+        match kv.get(key).text().await? {
+            Some(part) => text.push_str(&part),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(text))
+}
+
 /// `GET /admin/snapshot`: the data this isolate serves, as the bodies that would load it.
 async fn snapshot(kv: &KvStore, env: &EnvConfig) -> Reply {
     let Some(manifest) = with_env(&env.id, |s| s.manifest.clone()).flatten() else {
         return Reply::error(404, "no rollout data is stored for this environment".into());
     };
-    let flags = match kv.get(&manifest.flags_key).text().await {
+    let flags = match read_flag_data(kv, &manifest).await {
         Err(e) => return kv_error(e),
         Ok(None) => return kv_error(format!("{} is missing", manifest.flags_key)),
         Ok(Some(text)) => text,
@@ -1223,7 +1275,7 @@ async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiReque
     } else if req.path == "/admin/split-changes" {
         let flags = match &previous {
             None => FlagData::default(),
-            Some(m) => match kv.get(&m.flags_key).text().await {
+            Some(m) => match read_flag_data(kv, m).await {
                 Err(e) => return kv_error(e),
                 Ok(None) => return kv_error(format!("{} is missing", m.flags_key)),
                 Ok(Some(text)) => match FlagData::from_json(&text) {
@@ -1369,7 +1421,7 @@ async fn synchronize(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> Opti
     let previous = with_env(&env.id, |s| s.manifest.clone()).flatten();
     let flags = match &previous {
         None => FlagData::default(),
-        Some(m) => match kv.get(&m.flags_key).text().await {
+        Some(m) => match read_flag_data(kv, m).await {
             Ok(Some(text)) => match FlagData::from_json(&text) {
                 Ok(f) => f,
                 Err(e) => return store_failed(&env.id, e.to_string()),

@@ -30,6 +30,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod body;
 pub mod bulk;
 pub mod config;
 pub mod delivery;
