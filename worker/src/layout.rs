@@ -4,6 +4,9 @@
 //! env/<envId>/manifest                          the current version (JSON Manifest), written last
 //! env/<envId>/v/<version>/flags                 FlagData: a splitChanges body of every flag and
 //!                                               rule-based segment (immutable; the source of truth)
+//! env/<envId>/v/<version>/flags/<n>             when that body is over 4 MiB: its text cut in parts
+//!                                               of ≤ 4 MiB, `flags` holding the first, these the
+//!                                               rest in order (`flagsParts` in the manifest)
 //! env/<envId>/v/<version>/rules                 the same rules compiled, in split-edge's binary
 //!                                               form (schema version + checksum): what a cold
 //!                                               isolate loads, without parsing JSON or compiling
@@ -12,6 +15,15 @@
 //! env/<envId>/v/<version>/ls/<shard>            a shard of one large segment's keys (binary,
 //!                                               see [`crate::large`]; immutable)
 //! ```
+//!
+//! No value is over Workers KV's 25 MiB limit ([`KV_VALUE_MAX_BYTES`]), whatever the size of the
+//! data: flag data is cut in parts of at most [`FLAG_PART_MAX_BYTES`], segment chunks hold at
+//! most [`CHUNK_MAX_BYTES`] (a single key longer than that, which only a push body of up to
+//! [`crate::body::PUSH_MAX_BYTES`] can hold, gets a chunk of its own), and binary rules over the
+//! limit are not stored (isolates compile the JSON then). A manifest with flag data parts is
+//! written as format 2 (older Workers refuse it with a message instead of reading half the
+//! data); without parts as format 1, which every Worker reads, so data stored before parts
+//! existed keeps loading.
 //!
 //! A binary value that does not decode (checksum, schema version of another build, another flag
 //! filter) is ignored: the rules are compiled from the JSON and the binary value rebuilt. Segments
@@ -35,8 +47,14 @@ use split_edge::Snapshot;
 use crate::large::LargeSegmentEntry;
 use crate::state::{FlagData, PushError, SegmentData};
 
-/// The manifest format this Worker writes and reads.
+/// The manifest format of flag data in one value (read by every Worker version).
 pub const FORMAT: u32 = 1;
+/// The manifest format of flag data cut in parts ([`Manifest::flags_parts`]).
+pub const FORMAT_PARTS: u32 = 2;
+/// Workers KV's largest value: 25 MiB.
+pub const KV_VALUE_MAX_BYTES: usize = 25 << 20;
+/// The most bytes of one part of the flag data's JSON: 4 MiB.
+pub const FLAG_PART_MAX_BYTES: usize = 4 << 20;
 /// The most keys in one segment chunk.
 pub const CHUNK_MAX_KEYS: usize = 10_000;
 /// The most bytes of one segment chunk's JSON.
@@ -70,8 +88,12 @@ pub struct Manifest {
     pub rule_based_segments_change_number: i64,
     /// How many flags the flag data holds.
     pub flag_count: usize,
-    /// The KV key of the flag data.
+    /// The KV key of the flag data (its first part when it has [`Manifest::flags_parts`]).
     pub flags_key: String,
+    /// The KV keys of the rest of the flag data's text, in order, when it is over
+    /// [`FLAG_PART_MAX_BYTES`] (empty: all of it is at `flags_key`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags_parts: Vec<String>,
     /// The KV key of the compiled rules in binary form (`None`: none stored, e.g. by an older
     /// Worker: the rules are compiled from the flag data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,6 +184,10 @@ fn flags_key(env_id: &str, version: &str) -> String {
     format!("env/{env_id}/v/{version}/flags")
 }
 
+fn flags_part_key(env_id: &str, version: &str, part: usize) -> String {
+    format!("env/{env_id}/v/{version}/flags/{part}")
+}
+
 fn rules_key(env_id: &str, version: &str) -> String {
     format!("env/{env_id}/v/{version}/rules")
 }
@@ -177,8 +203,14 @@ impl Manifest {
     /// [`LayoutError::Manifest`].
     pub fn from_json(json: &str) -> Result<Manifest, LayoutError> {
         let m: Manifest = serde_json::from_str(json).map_err(|e| LayoutError::Manifest(e.to_string()))?;
-        if m.format != FORMAT {
-            return Err(LayoutError::Manifest(format!("format {} (this Worker reads {FORMAT})", m.format)));
+        if m.format != FORMAT && m.format != FORMAT_PARTS {
+            return Err(LayoutError::Manifest(format!(
+                "format {} (this Worker reads {FORMAT} and {FORMAT_PARTS})",
+                m.format
+            )));
+        }
+        if m.format == FORMAT && !m.flags_parts.is_empty() {
+            return Err(LayoutError::Manifest(format!("format {FORMAT} names flag data parts")));
         }
         Ok(m)
     }
@@ -188,9 +220,15 @@ impl Manifest {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// The KV keys of the flag data's text, in order: [`Manifest::flags_key`], then
+    /// [`Manifest::flags_parts`]. Their values, concatenated, are the flag data.
+    pub fn flag_data_keys(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.flags_key).chain(self.flags_parts.iter())
+    }
+
     /// Every KV key this manifest names.
     pub fn data_keys(&self) -> Vec<String> {
-        let mut keys = vec![self.flags_key.clone()];
+        let mut keys: Vec<String> = self.flag_data_keys().cloned().collect();
         keys.extend(self.rules_key.iter().cloned());
         keys.extend(self.segments.values().flat_map(|s| s.chunks.iter().cloned()));
         keys.extend(self.large_segments.values().flat_map(LargeSegmentEntry::shard_keys));
@@ -227,6 +265,40 @@ pub fn chunk_keys<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<String>
         chunks.push(serde_json::to_string(&current).unwrap_or_default());
     }
     chunks
+}
+
+/// Cuts text into parts of at most `max` bytes each (at character boundaries; `max` ≥ 4), in
+/// order: their concatenation is `text`. Empty text is one empty part.
+pub fn split_text(text: &str, max: usize) -> Vec<&str> {
+    let max = max.max(4);
+    let mut parts = Vec::with_capacity(text.len() / max + 1);
+    let mut rest = text;
+    while rest.len() > max {
+        let mut end = max;
+        while !rest.is_char_boundary(end) {
+            end = end.saturating_sub(1);
+        }
+        let (part, tail) = rest.split_at(end);
+        parts.push(part);
+        rest = tail;
+    }
+    parts.push(rest);
+    parts
+}
+
+/// The flag data's stored text from its parts' values (`values` answers a key's value).
+///
+/// # Errors
+/// [`LayoutError::Missing`] naming the first missing part.
+pub fn join_flag_data<'v>(
+    manifest: &Manifest,
+    values: impl Fn(&str) -> Option<&'v str>,
+) -> Result<String, LayoutError> {
+    let mut text = String::new();
+    for key in manifest.flag_data_keys() {
+        text.push_str(values(key).ok_or_else(|| LayoutError::Missing(key.clone()))?);
+    }
+    Ok(text)
 }
 
 /// What a push changes.
@@ -283,6 +355,7 @@ pub fn plan_version(
             rule_based_segments_change_number: -1,
             flag_count: 0,
             flags_key: String::new(),
+            flags_parts: Vec::new(),
             rules_key: None,
             segments: BTreeMap::new(),
             large_segments: BTreeMap::new(),
@@ -293,7 +366,17 @@ pub fn plan_version(
     match flags {
         Some((data, rules)) => {
             let key = flags_key(env_id, version);
-            writes.push(KvWrite { key: key.clone(), value: KvValue::Json(data.to_json()) });
+            let json = data.to_json();
+            let parts = split_text(&json, FLAG_PART_MAX_BYTES);
+            manifest.flags_parts.clear();
+            for (i, part) in parts.into_iter().enumerate() {
+                let part_key = if i == 0 { key.clone() } else { flags_part_key(env_id, version, i) };
+                if i > 0 {
+                    manifest.flags_parts.push(part_key.clone());
+                }
+                writes.push(KvWrite { key: part_key, value: KvValue::Json(part.to_owned()) });
+            }
+            drop(json);
             // Rules that do not encode (not expected) are simply not stored: isolates compile the JSON.
             manifest.rules_key = rules.and_then(|snapshot| encode_rules(snapshot, &key).ok()).map(|bytes| {
                 let key = rules_key(env_id, version);
@@ -310,6 +393,7 @@ pub fn plan_version(
             let key = flags_key(env_id, version);
             writes.push(KvWrite { key: key.clone(), value: KvValue::Json(FlagData::default().to_json()) });
             manifest.flags_key = key;
+            manifest.flags_parts.clear();
             manifest.rules_key = None;
         }
         None => {}
@@ -339,6 +423,7 @@ pub fn plan_version(
             SegmentEntry { change_number: seg.change_number, key_count: seg.keys.len(), chunks },
         );
     }
+    manifest.format = if manifest.flags_parts.is_empty() { FORMAT } else { FORMAT_PARTS };
     writes.push(KvWrite { key: manifest_key(env_id), value: KvValue::Json(manifest.to_json()) });
     (writes, manifest)
 }
@@ -387,6 +472,12 @@ pub fn encode_rules(snapshot: &Snapshot, flags_key: &str) -> Result<Vec<u8>, Lay
     out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(flags_key.as_bytes());
     out.extend_from_slice(&rules);
+    if out.len() > KV_VALUE_MAX_BYTES {
+        return Err(LayoutError::Binary(format!(
+            "they take {} bytes, over Workers KV's limit of {KV_VALUE_MAX_BYTES}: not stored (isolates compile the JSON)",
+            out.len()
+        )));
+    }
     Ok(out)
 }
 
@@ -473,7 +564,7 @@ pub fn unchanged_segments<'m>(manifest: &'m Manifest, previous: Option<&Manifest
 /// The KV keys to read to load `manifest` when the snapshot of `previous` is at hand.
 pub fn keys_to_read(manifest: &Manifest, previous: Option<&Manifest>) -> Vec<String> {
     let unchanged = unchanged_segments(manifest, previous);
-    let mut keys = vec![manifest.flags_key.clone()];
+    let mut keys: Vec<String> = manifest.flag_data_keys().cloned().collect();
     for (name, entry) in &manifest.segments {
         if !unchanged.contains(&name.as_str()) {
             keys.extend(entry.chunks.iter().cloned());
@@ -494,8 +585,8 @@ pub fn assemble_reusing<'v>(
     values: impl Fn(&str) -> Option<&'v str>,
 ) -> Result<Snapshot, LayoutError> {
     let unchanged = unchanged_segments(manifest, previous.map(|(m, _)| m));
-    let flags_json = values(&manifest.flags_key).ok_or_else(|| LayoutError::Missing(manifest.flags_key.clone()))?;
-    let mut snapshot = compile_rules(flags_json, filter)?;
+    let flags_json = join_flag_data(manifest, &values)?;
+    let mut snapshot = compile_rules(&flags_json, filter)?;
     for (name, entry) in &manifest.segments {
         let reused = previous
             .filter(|_| unchanged.contains(&name.as_str()))
@@ -610,6 +701,72 @@ mod tests {
         assert!(chunks.len() >= 3);
         assert!(chunks.iter().all(|c| c.len() <= CHUNK_MAX_BYTES));
         assert!(chunk_keys(std::iter::empty()).is_empty());
+    }
+
+    #[test]
+    fn text_parts_join_back_at_character_boundaries() {
+        let text = "aé😀".repeat(1000);
+        for max in [4, 5, 7, 100, 10_000] {
+            let parts = split_text(&text, max);
+            assert!(parts.iter().all(|p| p.len() <= max), "{max}");
+            assert_eq!(parts.concat(), text);
+        }
+        assert_eq!(split_text("", 10), [""]);
+        assert_eq!(split_text("abc", 10), ["abc"]);
+    }
+
+    /// The bound the layout promises: whatever the flag data's size (a push body of up to
+    /// `PUSH_MAX_BYTES` gives about as much; many pushes add up to more), no value written is
+    /// over KV's limit, and the parts read back as the flag data.
+    #[test]
+    fn no_value_is_over_kv_limit_whatever_the_flag_data_size() {
+        let mut data = FlagData::default();
+        data.apply_split_changes(FLAGS).unwrap();
+        let (_, template) = data.flags.first().cloned().unwrap();
+        let padding = "x".repeat(20_000);
+        // ≈ 40 MiB of flag data: over KV's 25 MiB limit if stored in one value.
+        for i in 0..2_000 {
+            let mut flag = template.clone();
+            flag["name"] = serde_json::Value::String(format!("flag-{i:05}"));
+            flag["conditions"][0]["label"] = serde_json::Value::String(format!("{padding}{i}"));
+            data.flags.push((format!("flag-{i:05}"), flag));
+        }
+        data.upsert_order = data.flags.iter().map(|(n, _)| n.clone()).collect();
+        let json = data.to_json();
+        assert!(json.len() > KV_VALUE_MAX_BYTES + (10 << 20), "{} bytes", json.len());
+        let (writes, m) = plan_push("e", "v1", 1, None, Change::Flags(&data, None));
+        assert!(writes.iter().all(|w| w.value.as_bytes().len() <= KV_VALUE_MAX_BYTES));
+        assert!(writes.iter().all(|w| w.key == "env/e/manifest" || w.value.as_bytes().len() <= FLAG_PART_MAX_BYTES));
+        assert_eq!(m.flags_parts.len(), json.len().div_ceil(FLAG_PART_MAX_BYTES) - 1);
+        assert_eq!(m.format, FORMAT_PARTS);
+        let mut kv = HashMap::new();
+        store(&writes, &mut kv);
+        let stored = Manifest::from_json(kv.get("env/e/manifest").unwrap()).unwrap();
+        assert_eq!(stored, m);
+        assert_eq!(join_flag_data(&stored, |k| kv.get(k).map(String::as_str)).unwrap(), json);
+        let snap = assemble(&stored, FlagFilter::none(), |k| kv.get(k).map(String::as_str)).unwrap();
+        assert_eq!(snap.flag_count(), 2_001);
+        assert!(stored.data_keys().iter().all(|k| kv.contains_key(k)), "the garbage collector keeps every part");
+        // A segment push keeps the parts; a small flag push goes back to one value, format 1.
+        let (seg, _) =
+            apply_segment_change(None, r#"{"name":"beta","added":["a"],"removed":[],"since":-1,"till":3}"#).unwrap();
+        let (_, m2) = plan_push("e", "v2", 2, Some(&m), Change::Segment(&seg));
+        assert_eq!(
+            (m2.flags_key.as_str(), &m2.flags_parts, m2.format),
+            (m.flags_key.as_str(), &m.flags_parts, FORMAT_PARTS)
+        );
+        let mut small = FlagData::default();
+        small.apply_split_changes(FLAGS).unwrap();
+        let (writes, m3) = plan_push("e", "v3", 3, Some(&m2), Change::Flags(&small, None));
+        assert!(m3.flags_parts.is_empty());
+        assert_eq!(m3.format, FORMAT);
+        assert_eq!(writes.len(), 2);
+        // A part missing is named; format 1 naming parts is refused.
+        kv.remove(m.flags_parts.last().unwrap());
+        assert!(matches!(join_flag_data(&m, |k| kv.get(k).map(String::as_str)), Err(LayoutError::Missing(_))));
+        let bad = m.to_json().replace("\"format\":2", "\"format\":1");
+        assert!(Manifest::from_json(&bad).is_err());
+        assert!(Manifest::from_json(&m.to_json().replace("\"format\":2", "\"format\":3")).is_err());
     }
 
     #[test]
