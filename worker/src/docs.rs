@@ -43,6 +43,19 @@ mod tests {
             assert!(paths.contains_key(p), "{p}");
         }
         assert_eq!(route("/api-docs").map(|r| r.status), Some(200));
+        // The limits the document states are the ones enforced.
+        let limits = &doc["info"]["x-limits"];
+        let stated = |name: &str| limits[name].as_u64().and_then(|n| usize::try_from(n).ok());
+        assert_eq!(stated("pushBodyBytes"), Some(crate::body::PUSH_MAX_BYTES));
+        assert_eq!(stated("largeSegmentBodyBytes"), Some(crate::admin::LARGE_PUSH_MAX_BYTES));
+        assert_eq!(stated("clientBodyBytes"), Some(crate::body::CLIENT_MAX_BYTES));
+        assert_eq!(stated("namesPerRequest"), Some(crate::params::MAX_NAMES_PER_REQUEST));
+        let depth = stated("jsonNestingLevels").unwrap_or_default();
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(serde_json::from_str::<serde_json::Value>(&nested(depth)).is_ok());
+        assert!(serde_json::from_str::<serde_json::Value>(&nested(depth + 1)).is_err());
+        let description = doc["info"]["description"].as_str().unwrap_or_default();
+        assert!(description.contains("16777216") && description.contains("2000 distinct"), "{description}");
         assert_eq!(route("/api-docs/openapi.json").map(|r| r.body.len()), Some(OPENAPI.len()));
         assert!(route("/client/get-treatment").is_none());
     }
