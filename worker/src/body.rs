@@ -225,6 +225,6 @@ mod tests {
         assert_eq!(limit(crate::admin::SNAPSHOT_PATH), PUSH_MAX_BYTES);
         assert_eq!(limit(crate::admin::LARGE_SEGMENT_PATH), crate::admin::LARGE_PUSH_MAX_BYTES);
         assert_eq!(limit("/client/get-treatment"), CLIENT_MAX_BYTES);
-        assert!(PUSH_MAX_BYTES < crate::layout::KV_VALUE_MAX_BYTES);
+        const { assert!(PUSH_MAX_BYTES < crate::layout::KV_VALUE_MAX_BYTES) };
     }
 }

@@ -271,7 +271,7 @@ pub fn chunk_keys<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<String>
 /// order: their concatenation is `text`. Empty text is one empty part.
 pub fn split_text(text: &str, max: usize) -> Vec<&str> {
     let max = max.max(4);
-    let mut parts = Vec::with_capacity(text.len() / max + 1);
+    let mut parts = Vec::with_capacity(text.len().div_ceil(max).max(1));
     let mut rest = text;
     while rest.len() > max {
         let mut end = max;
