@@ -21,7 +21,9 @@ const argv = process.argv.slice(2);
 const opt = (name, dflt) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : dflt);
 const seconds = opt('--seconds', Number(process.env.SOAK_SECONDS) || 60);
 const connections = opt('--connections', 50);
+// SOAK_PUSH_SECONDS=0: no pushes during the run (RSS is still sampled every 5 s).
 const PUSH_EVERY_MS = 5000;
+const pushing = process.env.SOAK_PUSH_SECONDS !== '0';
 const TOKEN = 'soak-token';
 const ADMIN = 'soak-admin';
 const demo = join(root, 'demo');
@@ -139,6 +141,7 @@ try {
     while (Date.now() < end) {
       await new Promise((r) => setTimeout(r, PUSH_EVERY_MS));
       if (Date.now() >= end) break;
+      if (!pushing) { const rss = workerdRssKib(); rssSeries.push(rss); rssPeak = Math.max(rssPeak, rss); continue; }
       try {
         await pushFlags();
         if (figures.pushes % 3 === 0) await push('/admin/segment-changes', segmentBodies[figures.pushes % segmentBodies.length]);
