@@ -8,7 +8,7 @@ KEY ?= alice
 ATTRS ?= {"plan":"pro","app_version":"2.3.1","email":"alice@split.io","purchases":1500}
 DIFF_SEEDS ?= 1,2,3,4,5,6
 
-.PHONY: run evaluate worker www test-worker test bench bench-npm bench-worker npm setup-rust setup-wasm setup-node setup-chromium test-rust test-wasm test-differential test-npm test-www lint
+.PHONY: run evaluate worker www test-worker test bench bench-npm bench-worker soak npm setup-rust setup-wasm setup-node setup-chromium test-rust test-wasm test-differential test-npm test-www lint
 
 # wasm-bindgen-cli must equal the wasm-bindgen version in Cargo.lock exactly.
 WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
@@ -107,6 +107,14 @@ bench:
 ## handler, HTTP through plain workerd serve against hello-world and the official SDK (split-evaluator if cloned).
 bench-worker: worker
 	node worker/bench/bench.mjs
+
+## Soak (not part of `make test`): the Worker in local workerd under 50 connections for SOAK_SECONDS
+## (default 60) over mixed routes while pushes land, the events API failing every other post; prints
+## requests, errors, workerd RSS before/after, impressions generated/delivered/dropped by reason.
+## Fails when a request errs or delivered + dropped differs from generated.
+SOAK_SECONDS ?= 60
+soak: worker
+	SOAK_SECONDS=$(SOAK_SECONDS) node worker/bench/soak.mjs
 
 ## The npm package against the official JS SDK on the clean corpus (evaluations per second, ratio).
 bench-npm: npm

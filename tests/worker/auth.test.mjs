@@ -86,6 +86,105 @@ describe('two environments (SPLIT_EVALUATOR_ENVIRONMENTS)', () => {
   });
 });
 
+/** Status, body and headers of an answer, for comparing 401s. */
+const shape = (r) => ({ status: r.status, text: r.text, headers: [...r.headers.entries()].sort() });
+
+/** Guesses of `token`: missing, empty, prefixes, extensions, one byte off, another length. */
+const guesses = (token) => [undefined, '', token.slice(0, 1), token.slice(0, -1), `${token}x`, `${token}${token}`,
+  `x${token.slice(1)}`, `${token.slice(0, -1)}x`, token.toUpperCase(), `Bearer ${token}`, 'z'.repeat(300)];
+
+describe('the 401 is the same whatever the token (issue 15, auth)', () => {
+  const environments = [
+    { API_KEY: 'key-a', AUTH_TOKEN: 'alpha-token-1234', ID: 'a' },
+    { API_KEY: 'key-b', AUTH_TOKEN: 'beta-token-56789012', ID: 'b' },
+  ];
+  for (const [mode, vars, token] of [
+    ['single token', { SPLIT_EVALUATOR_AUTH_TOKEN: 'tok-secret-42' }, 'tok-secret-42'],
+    ['environments', { SPLIT_EVALUATOR_ENVIRONMENTS: JSON.stringify(environments) }, 'beta-token-56789012'],
+  ]) {
+    test(`${mode}: identical status, body and headers for a missing, prefix, longer, shorter or mangled token; none echoed`, async () => {
+      const mf = await start(vars);
+      try {
+        // The first request of an isolate takes the full path, later ones the hot path: both answer alike.
+        for (const path of ['/client/get-treatment?key=a&split-name=b', '/client/get-treatments?key=a&split-names=b', '/manager/splits',
+          '/admin/ping', '/admin/stats', '/admin/snapshot', '/client/evaluate-bulk', '/nowhere']) {
+          const method = path === '/client/evaluate-bulk' ? 'POST' : 'GET';
+          const body = method === 'POST' ? '{"keys":["a"],"flags":["b"]}' : undefined;
+          const first = shape(await call(mf, path, { method, body }));
+          assert.equal(first.status, 401, path);
+          assert.deepEqual(JSON.parse(first.text), UNAUTHORIZED);
+          for (const auth of guesses(token)) {
+            const r = await call(mf, path, { method, body, auth });
+            assert.deepEqual(shape(r), first, `${path} ${JSON.stringify(auth)}`);
+            // (Guesses of 1 to 3 characters may be letters of the message itself.)
+            if (auth?.length > 3) assert.ok(!r.text.includes(auth), 'the presented token is not echoed');
+          }
+          assert.notEqual((await call(mf, path, { method, body, auth: token })).status, 401, path);
+        }
+      } finally {
+        await mf.dispose();
+      }
+    });
+  }
+
+  test('a wrong or missing X-Admin-Token gets the same 403 whatever its prefix or length', async () => {
+    const mf = await start({ SPLIT_EVALUATOR_AUTH_TOKEN: 'tok-1' });
+    try {
+      const push = (admin) => call(mf, '/admin/split-changes', { method: 'POST', auth: 'tok-1', admin, body: '{"ff":{"d":[],"s":-1,"t":1}}' });
+      const first = shape(await push(undefined));
+      assert.equal(first.status, 403);
+      for (const admin of guesses(ADMIN).filter((g) => g !== undefined)) {
+        const r = await push(admin);
+        assert.deepEqual(shape(r), first, JSON.stringify(admin));
+        if (admin.length > 3) assert.ok(!r.text.includes(admin), 'the presented token is not echoed');
+      }
+      assert.equal((await push(ADMIN)).status, 200);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test('no configured token appears in any answer (stats show the last four characters only, as split-evaluator)', async () => {
+    const mf = await start({ SPLIT_EVALUATOR_ENVIRONMENTS: JSON.stringify(environments) });
+    try {
+      for (const path of ['/admin/stats', '/admin/snapshot', '/manager/splits', '/admin/healthcheck', '/admin/version', '/nowhere']) {
+        const r = await call(mf, path, { auth: environments[0].AUTH_TOKEN });
+        for (const { AUTH_TOKEN, API_KEY } of environments) {
+          assert.ok(!r.text.includes(AUTH_TOKEN) && !r.text.includes(ADMIN), `${path} shows a token`);
+          assert.ok(!r.text.includes(API_KEY), `${path} shows an SDK key`);
+          for (const [name, value] of r.headers) assert.ok(!value.includes(AUTH_TOKEN), `${path} header ${name}`);
+        }
+      }
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test('timing of 401s by guess (a printed figure, not an assertion)', async () => {
+    const token = 'tok-secret-0123456789abcdef';
+    const mf = await start({ SPLIT_EVALUATOR_AUTH_TOKEN: token });
+    try {
+      const cases = { 'no header': undefined, 'wrong first byte': `x${token.slice(1)}`, 'all but the last byte': `${token.slice(0, -1)}x`,
+        'a prefix': token.slice(0, 4), 'one byte longer': `${token}x` };
+      for (let i = 0; i < 50; i++) await call(mf, '/manager/names', { auth: 'warm' });
+      const medians = {};
+      for (const [name, auth] of Object.entries(cases)) {
+        const times = [];
+        for (let i = 0; i < 300; i++) {
+          const t0 = process.hrtime.bigint();
+          await call(mf, '/manager/names', { auth });
+          times.push(Number(process.hrtime.bigint() - t0) / 1000);
+        }
+        times.sort((a, b) => a - b);
+        medians[name] = `${times[150].toFixed(0)} µs`;
+      }
+      console.log(`median 401 round trip through Miniflare by guess: ${JSON.stringify(medians)}`);
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
+
 describe('configuration errors', () => {
   test('a bad SPLIT_EVALUATOR_ENVIRONMENTS answers 500 naming the problem', async () => {
     const mf = await start({ SPLIT_EVALUATOR_ENVIRONMENTS: '[{"API_KEY":"k"}]' });

@@ -16,7 +16,9 @@ const SNAPSHOTS = join(root, '..', 'shared', 'fixtures', 'snapshots');
 test('the page fetches and evaluates the snapshot a Worker serves', { timeout: 120_000 }, async () => {
   assert.ok(existsSync(join(root, 'npm', 'dist', 'web.mjs')), 'build the npm package first (make npm)');
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (make setup-chromium)`);
-  const mf = await start({ SPLIT_EVALUATOR_AUTH_TOKEN: TOKEN }, false, { host: '127.0.0.1', port: 0 });
+  const site = await startStaticServer({ root, port: 0 });
+  // The page's origin may read the Worker's snapshot (SPLIT_EDGE_ADMIN_ORIGINS, as `make run` sets it).
+  const mf = await start({ SPLIT_EVALUATOR_AUTH_TOKEN: TOKEN, SPLIT_EDGE_ADMIN_ORIGINS: new URL(site.url).origin }, false, { host: '127.0.0.1', port: 0 });
   const workerUrl = (await mf.ready).origin;
   const push = async (path, file) => {
     const r = await call(mf, path, { method: 'POST', auth: TOKEN, admin: ADMIN, body: readFileSync(join(SNAPSHOTS, file), 'utf8') });
@@ -26,8 +28,6 @@ test('the page fetches and evaluates the snapshot a Worker serves', { timeout: 1
   await push('/admin/segment-changes', 'python-client-segmentEmployeesChanges.json');
   await push('/admin/segment-changes', 'python-client-segmentHumanBeignsChanges.json');
   const names = (await call(mf, '/manager/names', { auth: TOKEN })).json.splits;
-
-  const site = await startStaticServer({ root, port: 0 });
   const browser = await launchChromium();
   const { context } = browser;
   try {

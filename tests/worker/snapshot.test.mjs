@@ -1,5 +1,6 @@
 // `GET /admin/snapshot`: the data an environment serves as loadable bodies, readable across
-// origins (CORS, preflight included) with the environment's Authorization.
+// origins by the pages of SPLIT_EDGE_ADMIN_ORIGINS (CORS, preflight included; cors.test.mjs has
+// the policy) with the environment's Authorization.
 // `POST /admin/snapshot`: the same shape pushed back, the whole environment in one request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,31 +10,40 @@ import { start, call, pushFolder, root, ADMIN } from './helpers.mjs';
 
 const TOKEN = 'snap-token';
 const demo = join(root, 'demo');
+const PAGE = 'http://127.0.0.1:8788';
+/** `call` from the page's origin. */
+const fromPage = async (mf, path, auth) => {
+  const res = await mf.dispatchFetch(`http://localhost${path}`, { headers: { origin: PAGE, ...(auth ? { authorization: auth } : {}) } });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+};
 
 test('the snapshot export answers what the environment serves, with CORS', { timeout: 60_000 }, async () => {
-  const mf = await start({ SPLIT_EVALUATOR_AUTH_TOKEN: TOKEN });
+  const mf = await start({ SPLIT_EVALUATOR_AUTH_TOKEN: TOKEN, SPLIT_EDGE_ADMIN_ORIGINS: PAGE });
   try {
-    const empty = await call(mf, '/admin/snapshot', { auth: TOKEN });
+    const empty = await fromPage(mf, '/admin/snapshot', TOKEN);
     assert.equal(empty.status, 404);
     assert.match(empty.json.error, /no rollout data/);
-    assert.equal(empty.headers.get('access-control-allow-origin'), '*');
+    assert.equal(empty.headers.get('access-control-allow-origin'), PAGE);
 
     const preflight = await mf.dispatchFetch('http://localhost/admin/snapshot', {
       method: 'OPTIONS',
-      headers: { origin: 'http://127.0.0.1:8788', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      headers: { origin: PAGE, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
     });
     assert.equal(preflight.status, 204);
-    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
-    assert.match(preflight.headers.get('access-control-allow-headers'), /authorization/);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), PAGE);
+    assert.match(preflight.headers.get('access-control-allow-headers'), /authorization/i);
 
-    const denied = await call(mf, '/admin/snapshot');
+    const denied = await fromPage(mf, '/admin/snapshot');
     assert.equal(denied.status, 401);
-    assert.equal(denied.headers.get('access-control-allow-origin'), '*', 'errors are readable by the page too');
+    assert.equal(denied.headers.get('access-control-allow-origin'), PAGE, 'errors are readable by the page too');
 
     await pushFolder(mf, demo, TOKEN);
-    const r = await call(mf, '/admin/snapshot', { auth: TOKEN });
+    const r = await fromPage(mf, '/admin/snapshot', TOKEN);
     assert.equal(r.status, 200, r.text);
-    assert.equal(r.headers.get('access-control-allow-origin'), '*');
+    assert.equal(r.headers.get('access-control-allow-origin'), PAGE);
     const pushed = JSON.parse(readFileSync(join(demo, 'splits.json'), 'utf8'));
     assert.equal(r.headers.get('x-split-change-number'), String(pushed.ff.t));
     assert.deepEqual(r.json.splitChanges.ff.d, pushed.ff.d, 'the stored definitions, unchanged');
@@ -44,7 +54,7 @@ test('the snapshot export answers what the environment serves, with CORS', { tim
       segments.map((s) => ({ name: s.name, added: [...s.added].sort(), removed: [], since: -1, till: s.till })),
     );
     // Other routes carry no CORS headers.
-    const other = await call(mf, '/admin/ping', { auth: TOKEN });
+    const other = await fromPage(mf, '/admin/ping', TOKEN);
     assert.equal(other.headers.get('access-control-allow-origin'), null);
 
     // Loading the export into a second Worker gives the same answers.

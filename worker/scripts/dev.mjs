@@ -17,6 +17,9 @@ const port = Number(argv[argv.indexOf('--port') + 1]) || 8787;
 const wwwPort = argv.includes('--www-port') ? Number(argv[argv.indexOf('--www-port') + 1]) : 8788;
 const ADMIN = 'dev-admin-token';
 const base = `http://127.0.0.1:${port}`;
+// The playground page's origins: the only pages that may read /admin/snapshot across origins
+// (SPLIT_EDGE_ADMIN_ORIGINS; unset, no page may).
+const pageOrigins = [`http://127.0.0.1:${wwwPort}`, `http://localhost:${wwwPort}`].join(',');
 
 function newestMtime(dir) {
   let newest = 0;
@@ -43,7 +46,7 @@ const env = {
 };
 const wrangler = spawn(join(root, 'node_modules', '.bin', 'wrangler'), [
   'dev', 'build/entry.mjs', '--config', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
-  '--var', `SPLIT_EDGE_ADMIN_TOKEN:${ADMIN}`, '--show-interactive-dev-session=false', '--test-scheduled',
+  '--var', `SPLIT_EDGE_ADMIN_TOKEN:${ADMIN}`, '--var', `SPLIT_EDGE_ADMIN_ORIGINS:${pageOrigins}`, '--show-interactive-dev-session=false', '--test-scheduled',
 ], { cwd: workerDir, env, detached: true, stdio: ['ignore', 'inherit', 'inherit'] });
 
 let stopping = false;
@@ -86,7 +89,8 @@ try {
     page = `
 The playground page (www/): ${www.url}www/
   evaluate keys, see why, draw distributions in the browser; under "Fetch from a running
-  split-edge Worker", URL ${base} (no token needed here) loads the data this Worker serves.`;
+  split-edge Worker", URL ${base} (no token needed here) loads the data this Worker serves
+  (its origin is listed in SPLIT_EDGE_ADMIN_ORIGINS=${pageOrigins}: other pages may not read it).`;
   } else {
     page = '\n(The playground page needs the npm package: make npm.)';
   }

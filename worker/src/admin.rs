@@ -10,8 +10,8 @@
 //! shape `GET /admin/snapshot` answers (full bodies): one version, one manifest write.
 //!
 //! `GET /admin/snapshot` answers the environment's data as the bodies that would load it
-//! (`{"splitChanges", "segmentChanges"}`), with CORS headers so that a page of any origin (the
-//! browser demo) can read it with the environment's `Authorization`.
+//! (`{"splitChanges", "segmentChanges"}`); pages of the origins listed in
+//! `SPLIT_EDGE_ADMIN_ORIGINS` (the playground's) may read it across origins ([`crate::cors`]).
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -28,15 +28,6 @@ use crate::pull::SyncRecord;
 
 /// The snapshot export's path: `GET` answers [`crate::layout::export`]'s body.
 pub const SNAPSHOT_PATH: &str = "/admin/snapshot";
-
-/// The CORS headers of [`SNAPSHOT_PATH`]'s answers (and of its preflight, `OPTIONS`): any origin
-/// may read it with the environment's `Authorization`.
-pub const SNAPSHOT_CORS_HEADERS: [(&str, &str); 4] = [
-    ("access-control-allow-origin", "*"),
-    ("access-control-allow-methods", "GET, OPTIONS"),
-    ("access-control-allow-headers", "authorization"),
-    ("access-control-expose-headers", "x-split-change-number"),
-];
 
 /// The Worker's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

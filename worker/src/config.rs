@@ -90,6 +90,9 @@ pub struct Settings {
     /// How often, in milliseconds, an isolate asks it for the data's version
     /// (`SPLIT_EDGE_STREAM_CHECK_MS`).
     pub stream_check_ms: u64,
+    /// The origins whose pages may read `/admin/snapshot` (`SPLIT_EDGE_ADMIN_ORIGINS`, see
+    /// [`crate::cors`]); empty: none.
+    pub admin_origins: Vec<String>,
 }
 
 /// Why the configuration is unusable.
@@ -130,6 +133,8 @@ pub enum ConfigError {
     /// `SPLIT_EDGE_HANDOFF_WINDOW_MS` or `SPLIT_EDGE_STREAM_CHECK_MS` is out of range (the
     /// message says which range).
     Range(String),
+    /// `SPLIT_EDGE_ADMIN_ORIGINS` holds an entry that is not an origin (the message says which).
+    AdminOrigins(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -157,7 +162,7 @@ impl fmt::Display for ConfigError {
                 write!(f, "{var} must be a whole number of seconds (0 or more), not {value:?}")
             }
             ConfigError::Sdk(e) => write!(f, "{e}"),
-            ConfigError::Range(m) => f.write_str(m),
+            ConfigError::Range(m) | ConfigError::AdminOrigins(m) => f.write_str(m),
         }
     }
 }
@@ -188,6 +193,8 @@ impl Settings {
                 .map_err(ConfigError::Range)?;
         let stream_check_ms = crate::stream::stream_check_ms(var(crate::stream::VAR_STREAM_CHECK_MS).as_deref())
             .map_err(ConfigError::Range)?;
+        let admin_origins = crate::cors::parse_origins(var(crate::cors::VAR_ADMIN_ORIGINS).as_deref())
+            .map_err(ConfigError::AdminOrigins)?;
         let environments = var(VAR_ENVIRONMENTS).filter(|v| !v.trim().is_empty());
         let sdk = SdkSettings::from_vars(&var, environments.is_some()).map_err(ConfigError::Sdk)?;
         let auth = match environments {
@@ -213,6 +220,7 @@ impl Settings {
             queue_delivery: false,
             streaming_bound: false,
             stream_check_ms,
+            admin_origins,
         })
     }
 
@@ -341,6 +349,12 @@ mod tests {
         assert!(matches!(s.auth, AuthMode::Open(ref e) if e.id == "default"));
         assert_eq!(s.revalidate_ms, 10_000);
         assert_eq!(s.admin_token, None);
+        assert!(s.admin_origins.is_empty(), "no origin may read the admin routes unless listed");
+        let e = settings(&[(crate::cors::VAR_ADMIN_ORIGINS, "*")]).unwrap_err();
+        assert!(matches!(e, ConfigError::AdminOrigins(_)));
+        assert!(e.to_string().starts_with("SPLIT_EDGE_ADMIN_ORIGINS"), "{e}");
+        let listed = settings(&[(crate::cors::VAR_ADMIN_ORIGINS, "http://127.0.0.1:8788")]).unwrap();
+        assert_eq!(listed.admin_origins, ["http://127.0.0.1:8788"]);
     }
 
     #[test]

@@ -927,24 +927,42 @@ fn dispatch(edge: &mut SplitEdge, now: u64, request: &ApiRequest, data: &str) ->
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    // The snapshot export may be read by pages of other origins (the browser demo), and OFREP
-    // is called by OpenFeature's web provider from any page: they answer CORS preflights and
-    // carry CORS headers, errors included. No other route does.
+    // The snapshot export may be read by pages of the origins listed in SPLIT_EDGE_ADMIN_ORIGINS
+    // (the playground page; `crate::cors`), and OFREP is called by OpenFeature's web provider
+    // from any page: they answer CORS preflights and carry CORS headers, errors included. No
+    // other route does.
     let path = req.path();
-    let cors: &[(&str, &str)] = if path == admin::SNAPSHOT_PATH {
-        &admin::SNAPSHOT_CORS_HEADERS
-    } else if ofrep::route(&path).is_some() {
-        &ofrep::CORS_HEADERS
-    } else {
-        &[]
-    };
-    let mut resp = if !cors.is_empty() && req.method() == worker::Method::Options {
+    if crate::cors::applies(&path) {
+        let origin = req.headers().get("origin")?;
+        let shared = settings(&env);
+        let listed: &[String] = match shared.as_ref() {
+            Ok(s) => &s.admin_origins,
+            Err(_) => &[],
+        };
+        let policy = crate::cors::Policy::new(listed, origin.as_deref());
+        let mut resp = if req.method() == worker::Method::Options {
+            match policy.preflight_refusal() {
+                Some(refusal) => respond(refusal, None)?,
+                None => Response::empty()?.with_status(204),
+            }
+        } else {
+            handle(req, env, ctx).await?
+        };
+        for (name, value) in policy.headers() {
+            resp.headers_mut().set(name, &value)?;
+        }
+        return Ok(resp);
+    }
+    let ofrep = ofrep::route(&path).is_some();
+    let mut resp = if ofrep && req.method() == worker::Method::Options {
         Response::empty()?.with_status(204)
     } else {
         handle(req, env, ctx).await?
     };
-    for (name, value) in cors {
-        resp.headers_mut().set(name, value)?;
+    if ofrep {
+        for (name, value) in ofrep::CORS_HEADERS {
+            resp.headers_mut().set(name, value)?;
+        }
     }
     Ok(resp)
 }

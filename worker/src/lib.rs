@@ -6,7 +6,7 @@
 //!
 //! Everything but the Workers glue is sans-I/O and tested natively: settings ([`config`], and
 //! [`sdk_settings`] for Split's URLs, the SDK key, the recorder and fallbacks), authorization
-//! ([`auth`]), the stored form of pushed data ([`state`]), its KV layout ([`layout`]), what a
+//! ([`auth`]), the admin routes' CORS policy ([`cors`]), the stored form of pushed data ([`state`]), its KV layout ([`layout`]), what a
 //! synchronization run changes in it ([`pull`]), request inputs ([`params`]), the client and
 //! manager endpoints ([`api`]) and the admin endpoints ([`admin`]). The glue (wasm32 only) reads
 //! and writes KV, keeps each environment's core object (snapshot, recorder, synchronizer) in the
@@ -33,6 +33,7 @@ pub mod auth;
 pub mod body;
 pub mod bulk;
 pub mod config;
+pub mod cors;
 pub mod delivery;
 pub mod docs;
 pub mod large;
