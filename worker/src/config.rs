@@ -90,6 +90,9 @@ pub struct Settings {
     /// How often, in milliseconds, an isolate asks it for the data's version
     /// (`SPLIT_EDGE_STREAM_CHECK_MS`).
     pub stream_check_ms: u64,
+    /// How long, in milliseconds, an outbound request may take before it is aborted
+    /// (`SPLIT_EDGE_FETCH_TIMEOUT_MS`, see [`crate::outbound`]).
+    pub fetch_timeout_ms: u64,
 }
 
 /// Why the configuration is unusable.
@@ -188,6 +191,8 @@ impl Settings {
                 .map_err(ConfigError::Range)?;
         let stream_check_ms = crate::stream::stream_check_ms(var(crate::stream::VAR_STREAM_CHECK_MS).as_deref())
             .map_err(ConfigError::Range)?;
+        let fetch_timeout_ms = crate::outbound::fetch_timeout_ms(var(crate::outbound::VAR_FETCH_TIMEOUT_MS).as_deref())
+            .map_err(ConfigError::Range)?;
         let environments = var(VAR_ENVIRONMENTS).filter(|v| !v.trim().is_empty());
         let sdk = SdkSettings::from_vars(&var, environments.is_some()).map_err(ConfigError::Sdk)?;
         let auth = match environments {
@@ -213,6 +218,7 @@ impl Settings {
             queue_delivery: false,
             streaming_bound: false,
             stream_check_ms,
+            fetch_timeout_ms,
         })
     }
 
