@@ -93,6 +93,9 @@ pub struct Settings {
     /// The origins whose pages may read `/admin/snapshot` (`SPLIT_EDGE_ADMIN_ORIGINS`, see
     /// [`crate::cors`]); empty: none.
     pub admin_origins: Vec<String>,
+    /// How long, in milliseconds, an outbound request may take before it is aborted
+    /// (`SPLIT_EDGE_FETCH_TIMEOUT_MS`, see [`crate::outbound`]).
+    pub fetch_timeout_ms: u64,
 }
 
 /// Why the configuration is unusable.
@@ -195,6 +198,8 @@ impl Settings {
             .map_err(ConfigError::Range)?;
         let admin_origins = crate::cors::parse_origins(var(crate::cors::VAR_ADMIN_ORIGINS).as_deref())
             .map_err(ConfigError::AdminOrigins)?;
+        let fetch_timeout_ms = crate::outbound::fetch_timeout_ms(var(crate::outbound::VAR_FETCH_TIMEOUT_MS).as_deref())
+            .map_err(ConfigError::Range)?;
         let environments = var(VAR_ENVIRONMENTS).filter(|v| !v.trim().is_empty());
         let sdk = SdkSettings::from_vars(&var, environments.is_some()).map_err(ConfigError::Sdk)?;
         let auth = match environments {
@@ -221,6 +226,7 @@ impl Settings {
             streaming_bound: false,
             stream_check_ms,
             admin_origins,
+            fetch_timeout_ms,
         })
     }
 

@@ -75,7 +75,12 @@ struct Isolate {
     streaming: Option<worker::ObjectNamespace>,
     /// How impressions and events leave this isolate, with both sides' figures.
     delivery: DeliveryStats,
+    /// Each environment's write lock ([`write_lock`]).
+    writers: HashMap<String, Rc<WriteLock>>,
 }
+
+/// Serializes the writes of one environment within an isolate (see [`write_lock`]).
+type WriteLock = futures_util::lock::Mutex<()>;
 
 thread_local! {
     static ISOLATE: RefCell<Isolate> = RefCell::new(Isolate {
@@ -87,6 +92,7 @@ thread_local! {
         handoff_scheduled: false,
         streaming: None,
         delivery: DeliveryStats::new(false),
+        writers: HashMap::new(),
     });
     /// What [`fast_fetch`]'s last answer carried besides its body, read by the entry module.
     static FAST_META: Cell<FastMeta> = const { Cell::new(FastMeta { status: 0, json: false, due: false, change_number: None }) };
@@ -486,6 +492,31 @@ fn record_error(settings: &Settings, env: &EnvConfig, now: u64, message: String)
         }
     });
 }
+
+/// The environment's write lock. Every write of an environment's data (a push, a pull run, a
+/// streamed change) reads the manifest, writes data keys and then a new manifest: two at once
+/// would each write a manifest without the other's data. Holding this lock from the manifest
+/// read to the manifest write makes them one at a time within an isolate; across isolates they
+/// meet in the environment's Durable Object, the single writer, when it is bound
+/// ([`durable::write`]).
+fn write_lock(env_id: &str) -> Rc<WriteLock> {
+    ISOLATE.with(|i| i.borrow_mut().writers.entry(env_id.to_owned()).or_default().clone())
+}
+
+/// Takes a write lock, waiting for it while another request holds it. The wait is a poll on a
+/// short timer, not a wake-up from the request that releases the lock: workerd cancels a request
+/// as hung when all it waits for is another request's promise.
+async fn hold(lock: &WriteLock) -> futures_util::lock::MutexGuard<'_, ()> {
+    loop {
+        if let Some(held) = lock.try_lock() {
+            return held;
+        }
+        Delay::from(std::time::Duration::from_millis(WRITE_LOCK_POLL_MS)).await;
+    }
+}
+
+/// How often a request waiting for a write lock tries again, in milliseconds.
+const WRITE_LOCK_POLL_MS: u64 = 2;
 
 /// Runs `f` on the environment's state (loaded by [`refresh`]).
 fn with_env<T>(id: &str, f: impl FnOnce(&mut EnvState) -> T) -> Option<T> {
@@ -1077,15 +1108,32 @@ fn warn_undelivered(env_id: &str, request: &HttpRequest, report: &split_edge::re
     }
 }
 
-/// Sends a request of the core with `fetch` and turns the result into an outcome.
+/// Sends a request of the core with `fetch` and turns the result into an outcome. A request
+/// without a whole answer (headers and body) within the outbound time limit is aborted and
+/// reported as a network error (see [`crate::outbound`]).
 async fn send(request: &HttpRequest) -> HttpOutcome {
-    match send_http(request).await {
-        Ok((status, body)) => HttpOutcome::response(status, body),
-        Err(e) => HttpOutcome::NetworkError(e.to_string()),
+    let timeout_ms = ISOLATE
+        .with(|i| i.borrow().settings.clone())
+        .and_then(|s| s.as_ref().as_ref().ok().map(|s| s.fetch_timeout_ms))
+        .unwrap_or(crate::outbound::DEFAULT_FETCH_TIMEOUT_MS);
+    let controller = match web_sys::AbortController::new() {
+        Ok(c) => c,
+        Err(e) => return HttpOutcome::NetworkError(format!("{e:?}")),
+    };
+    let signal = controller.signal();
+    let answer = std::pin::pin!(send_http(request, &signal));
+    let deadline = std::pin::pin!(Delay::from(std::time::Duration::from_millis(timeout_ms)));
+    match futures_util::future::select(answer, deadline).await {
+        futures_util::future::Either::Left((Ok((status, body)), _)) => HttpOutcome::response(status, body),
+        futures_util::future::Either::Left((Err(e), _)) => HttpOutcome::NetworkError(e.to_string()),
+        futures_util::future::Either::Right(((), _)) => {
+            controller.abort();
+            HttpOutcome::NetworkError(crate::outbound::timed_out(timeout_ms))
+        }
     }
 }
 
-async fn send_http(request: &HttpRequest) -> worker::Result<(u16, String)> {
+async fn send_http(request: &HttpRequest, signal: &web_sys::AbortSignal) -> worker::Result<(u16, String)> {
     // Built with web-sys directly: `worker::RequestInit` serializes its `cf` properties through
     // serde-wasm-bindgen, code the Worker does not otherwise need.
     let headers = Headers::new();
@@ -1098,6 +1146,7 @@ async fn send_http(request: &HttpRequest) -> worker::Result<(u16, String)> {
         Method::Post => "POST",
     });
     init.set_headers(&headers.0);
+    init.set_signal(Some(signal));
     if let Some(body) = &request.body {
         init.set_body(&JsValue::from_str(body));
     }
@@ -1168,17 +1217,35 @@ async fn admin_route(
             if !auth::is_admin(settings.admin_token.as_deref(), admin_header) {
                 return Reply::error(403, "the X-Admin-Token header is missing or wrong".into());
             }
-            if req.path == admin::LARGE_SEGMENT_PATH {
-                large::push(kv, settings, env, req).await
-            } else {
-                push(kv, settings, env, req).await
+            let namespace = ISOLATE.with(|i| i.borrow().streaming.clone());
+            match namespace {
+                // The environment's single writer stores it; this isolate then serves it.
+                Some(ns) => {
+                    let reply = durable::write(&ns, &env.id, req).await;
+                    if reply.status == 200 {
+                        if let Err(e) = refresh(kv, settings, env, true).await {
+                            return kv_error(e);
+                        }
+                    }
+                    reply
+                }
+                None => write(kv, settings, env, req).await,
             }
         }
         _ => fallback(req),
     }
 }
 
-/// The admin GETs answered from the isolate alone: `ping`, `version`, `uptime`.
+/// Carries out a push (`/admin/split-changes`, `/admin/segment-changes`, `/admin/snapshot`,
+/// `/admin/large-segment`) in this isolate.
+async fn write(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiRequest) -> Reply {
+    if req.path == admin::LARGE_SEGMENT_PATH {
+        large::push(kv, settings, env, req).await
+    } else {
+        push(kv, settings, env, req).await
+    }
+}
+
 /// What `/admin/stats` reports of one environment held by this isolate.
 async fn env_stats(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> EnvStats {
     let pull = settings.sdk.pulls(&env.api_key);
@@ -1208,6 +1275,7 @@ async fn env_stats(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> EnvSta
     .unwrap_or_else(|| EnvStats { id: env.id.clone(), pull, ..Default::default() })
 }
 
+/// The admin GETs answered from the isolate alone: `ping`, `version`, `uptime`.
 fn admin_without_io(path: &str) -> Option<Reply> {
     Some(match path {
         "/admin/ping" => Reply::text(200, "pong"),
@@ -1278,6 +1346,8 @@ async fn snapshot(kv: &KvStore, env: &EnvConfig) -> Reply {
 }
 
 async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiRequest) -> Reply {
+    let lock = write_lock(&env.id);
+    let _writing = hold(&lock).await;
     if let Err(e) = refresh(kv, settings, env, true).await {
         return kv_error(e);
     }
@@ -1337,28 +1407,45 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         }
     };
     let Ok(kv) = env.kv(KV_BINDING) else { return };
-    for env_config in settings.environments() {
-        if let Err(e) = refresh(&kv, settings, env_config, true).await {
-            worker::console_warn!("environment {}: {e}", env_config.id);
-        }
-        if settings.sdk.pulls(&env_config.api_key) {
-            pull(&kv, settings, env_config).await;
-        }
-        if settings.streams(env_config) {
-            // Starts the environment's streaming Durable Object when it is not running.
-            let namespace = ISOLATE.with(|i| i.borrow().streaming.clone());
-            if let Some(namespace) = namespace {
-                if durable::status(&namespace, &env_config.id).await.is_none() {
-                    worker::console_warn!("environment {}: the streaming Durable Object did not answer", env_config.id);
-                }
-            }
-        }
-        flush(settings, env_config).await;
-        collect_garbage(&kv, env_config, settings.gc_grace_ms).await;
-    }
+    // Each environment's work runs on its own: a hung request of one (bounded by the outbound
+    // time limit anyway) does not hold back another's synchronization or posts.
+    let runs = settings.environments().into_iter().map(|env_config| cron_run(&kv, settings, env_config));
+    futures_util::future::join_all(runs).await;
     if settings.queue_delivery {
         send_handoffs().await;
     }
+}
+
+/// One environment's part of a cron run: revalidate, synchronize (pull mode, through the
+/// environment's Durable Object when it is bound), start streaming, post, collect garbage.
+async fn cron_run(kv: &KvStore, settings: &Settings, env_config: &EnvConfig) {
+    if let Err(e) = refresh(kv, settings, env_config, true).await {
+        worker::console_warn!("environment {}: {e}", env_config.id);
+    }
+    let namespace = ISOLATE.with(|i| i.borrow().streaming.clone());
+    if settings.sdk.pulls(&env_config.api_key) {
+        match &namespace {
+            Some(ns) => {
+                if let Err(e) = durable::pull_run(ns, &env_config.id).await {
+                    worker::console_warn!("environment {}: {e}", env_config.id);
+                }
+                if let Err(e) = refresh(kv, settings, env_config, true).await {
+                    worker::console_warn!("environment {}: {e}", env_config.id);
+                }
+            }
+            None => pull(kv, settings, env_config).await,
+        }
+    }
+    if settings.streams(env_config) {
+        // Starts the environment's streaming Durable Object when it is not running.
+        if let Some(namespace) = &namespace {
+            if durable::status(namespace, &env_config.id).await.is_none() {
+                worker::console_warn!("environment {}: the streaming Durable Object did not answer", env_config.id);
+            }
+        }
+    }
+    flush(settings, env_config).await;
+    collect_garbage(kv, env_config, settings.gc_grace_ms).await;
 }
 
 /// Posts everything the environment's recorder holds (failed posts stay in it for a retry).
@@ -1407,6 +1494,8 @@ async fn sync_view(kv: &KvStore, env_id: &str) -> SyncRecord {
 /// Pull mode: synchronizes, then stores the run's outcome for every isolate's `/admin/stats`
 /// (only when it changed, see [`SyncRecord::after_run`]).
 async fn pull(kv: &KvStore, settings: &Settings, env: &EnvConfig) {
+    let lock = write_lock(&env.id);
+    let _writing = hold(&lock).await;
     let error = synchronize(kv, settings, env).await;
     let cached = with_env(&env.id, |s| s.sync_record.clone()).flatten();
     let previous = match cached {

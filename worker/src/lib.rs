@@ -39,6 +39,7 @@ pub mod docs;
 pub mod large;
 pub mod layout;
 pub mod ofrep;
+pub mod outbound;
 pub mod params;
 pub mod pull;
 pub mod sdk_settings;

@@ -1,5 +1,12 @@
-//! The streaming Durable Object (wasm32 only): one per environment, named by its id. It holds
-//! Split's event stream for the environment and moves bytes: the core's streaming
+//! The environment's Durable Object (wasm32 only): one per environment, named by its id.
+//!
+//! It is the environment's **single writer** when it is bound: every isolate hands it the pushes
+//! it receives (`POST` of the push's path with the [`WRITE_HEADER`]) and every cron run its pull
+//! run ([`SYNC_PATH`]); it carries them out one at a time under the environment's write lock, so
+//! concurrent pushes from any number of isolates all land (none overwrites another's manifest),
+//! and the `since` checks see every earlier push.
+//!
+//! When the environment streams, it also holds Split's event stream and moves bytes: the core's streaming
 //! [`Session`] decides, [`crate::stream::plan`] says what each update needs, and the changes go
 //! into KV through the same code as pushes and the cron's pull runs. Isolates ask it for the
 //! data's version (`GET /version?env=<id>`, every `SPLIT_EDGE_STREAM_CHECK_MS`) and re-read KV
@@ -12,7 +19,8 @@ use std::rc::Rc;
 use split_edge::sync::streaming::{Action, Session, Update};
 use worker::{durable_object, DurableObject, Env, Fetch, Headers, Request, Response, State};
 
-use super::{now_ms, pull, push, refresh, refresh_with, send, settings, with_env, KV_BINDING};
+use super::{api_request, now_ms, pull, push, refresh, refresh_with, respond, send, settings, with_env, KV_BINDING};
+use crate::api::{self, Reply};
 use crate::config::{EnvConfig, Settings};
 use crate::params::ApiRequest;
 use crate::stream::{self, Held, Plan};
@@ -67,7 +75,10 @@ impl DurableObject for SplitStream {
         SplitStream { state, shared: Rc::new(Shared { env, storage, inner: RefCell::new(None) }) }
     }
 
-    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        if let Some(env_id) = req.headers().get(WRITE_HEADER)? {
+            return carry_out(&self.shared.env, &env_id, &mut req).await;
+        }
         let url = req.inner().url();
         let query = crate::params::query_pairs(&url);
         let env_id = query.iter().find(|(k, _)| k == "env").map(|(_, v)| v.clone()).unwrap_or_default();
@@ -124,6 +135,86 @@ impl DurableObject for SplitStream {
         let next = wake.map_or(stream::ALARM_MS, |w| w.saturating_sub(now).clamp(1, stream::ALARM_MS));
         self.state.storage().set_alarm(std::time::Duration::from_millis(next)).await?;
         Response::ok("")
+    }
+}
+
+/// The header that names the environment of a write handed to its Durable Object.
+const WRITE_HEADER: &str = "x-split-edge-write";
+/// The path of a pull run handed to the environment's Durable Object.
+const SYNC_PATH: &str = "/sync";
+
+/// Carries out, in the Durable Object, a write an isolate handed over: a push (under the
+/// environment's write lock, taken by `push`) or a pull run.
+async fn carry_out(env: &Env, env_id: &str, req: &mut Request) -> worker::Result<Response> {
+    let settings = settings(env);
+    let Ok(settings) = settings.as_ref() else { return Response::error("the configuration is invalid", 500) };
+    let Some(config) = settings.environments().into_iter().find(|e| e.id == env_id).cloned() else {
+        return Response::error("no such environment", 404);
+    };
+    let kv = env.kv(KV_BINDING)?;
+    if req.path() == SYNC_PATH {
+        pull(&kv, settings, &config).await;
+        return Response::ok("");
+    }
+    let request = api_request(req).await?;
+    respond(super::write(&kv, settings, &config, &request).await, None)
+}
+
+/// Hands a push to the environment's Durable Object and answers what it answered (503 when it
+/// cannot be reached: nothing was stored).
+pub(super) async fn write(namespace: &worker::ObjectNamespace, env_id: &str, req: &ApiRequest) -> Reply {
+    match hand_over(namespace, env_id, req).await {
+        Ok(reply) => reply,
+        Err(e) => Reply::error(
+            503,
+            format!("the environment's Durable Object (its single writer) did not answer: {e}; nothing was stored")
+                .into(),
+        ),
+    }
+}
+
+async fn hand_over(namespace: &worker::ObjectNamespace, env_id: &str, req: &ApiRequest) -> worker::Result<Reply> {
+    let stub = namespace.id_from_name(env_id)?.get_stub()?;
+    let mut url = format!("https://split-writer{}", req.path);
+    for (i, (name, value)) in req.query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        url.push_str(&String::from(js_sys::encode_uri_component(name)));
+        url.push('=');
+        url.push_str(&String::from(js_sys::encode_uri_component(value)));
+    }
+    let request = handed_over(&url, env_id, req.content_type.as_deref(), req.body.as_deref())?;
+    let mut response = stub.fetch_with_request(request).await?;
+    let json = response.headers().get("content-type")?.is_some_and(|t| t.starts_with("application/json"));
+    let status = response.status_code();
+    let body = response.text().await?;
+    Ok(Reply { status, content_type: if json { api::JSON } else { api::TEXT }, body })
+}
+
+/// A `POST` handing a write of `env_id` to its Durable Object (built with web-sys, as
+/// `send_http` is: `worker::RequestInit` would pull in serde-wasm-bindgen).
+fn handed_over(url: &str, env_id: &str, content_type: Option<&str>, body: Option<&str>) -> worker::Result<Request> {
+    let headers = Headers::new();
+    headers.set(WRITE_HEADER, env_id)?;
+    if let Some(t) = content_type {
+        headers.set("content-type", t)?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers.0);
+    if let Some(body) = body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(body));
+    }
+    Ok(Request::from(web_sys::Request::new_with_str_and_init(url, &init)?))
+}
+
+/// Has the environment's Durable Object run a pull run (it holds the write lock meanwhile).
+pub(super) async fn pull_run(namespace: &worker::ObjectNamespace, env_id: &str) -> worker::Result<()> {
+    let stub = namespace.id_from_name(env_id)?.get_stub()?;
+    let request = handed_over(&format!("https://split-writer{SYNC_PATH}"), env_id, None, None)?;
+    let response = stub.fetch_with_request(request).await?;
+    match response.status_code() {
+        200 => Ok(()),
+        status => Err(worker::Error::RustError(format!("its pull run answered {status}"))),
     }
 }
 
