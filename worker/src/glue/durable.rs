@@ -156,7 +156,10 @@ async fn carry_out(env: &Env, env_id: &str, req: &mut Request) -> worker::Result
         pull(&kv, settings, &config).await;
         return Response::ok("");
     }
-    let request = api_request(req).await?;
+    let request = match api_request(req).await {
+        Ok(r) => r,
+        Err(reply) => return respond(reply, None),
+    };
     respond(super::write(&kv, settings, &config, &request).await, None)
 }
 
