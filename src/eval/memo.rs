@@ -23,8 +23,11 @@ pub(super) enum State<T> {
 /// an attribute's value for attribute-keyed dependencies), so each keeps a short list.
 #[derive(Debug)]
 pub(super) struct Memo<'k, T> {
-    entries: Option<HashMap<usize, Vec<(KeyRef<'k>, State<T>)>>>,
+    entries: Option<HashMap<usize, Entries<'k, T>>>,
 }
+
+/// The states of one definition, per key.
+type Entries<'k, T> = Vec<(KeyRef<'k>, State<T>)>;
 
 impl<'k, T: Clone> Memo<'k, T> {
     /// An empty memo (no allocation).
