@@ -587,7 +587,7 @@ impl<'s> Client<'s> {
                 None => plain(labels::CONTROL, labels::DEFINITION_NOT_FOUND, None, options.impressions_disabled),
                 Some(flag) => {
                     let disabled = options.impressions_disabled || flag.impressions_disabled;
-                    match Engine::new(self.snapshot).evaluate(flag, key.as_ref(), attributes, 0) {
+                    match Engine::new(self.snapshot).evaluate(flag, key.as_ref(), attributes) {
                         Ok(o) => TreatmentResult {
                             treatment: Cow::Borrowed(o.treatment),
                             config: flag.config_for(o.treatment).map(Cow::Borrowed),

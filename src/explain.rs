@@ -65,6 +65,7 @@ impl<'s> Client<'s> {
                         && !f.archived;
                 if let (Rules::Conditions(conds), true) = (&f.rules, traces_conditions) {
                     let engine = Engine::new(self.snapshot());
+                    engine.begin(f, key.as_ref());
                     let last = result.decision.condition.unwrap_or(usize::MAX);
                     for (index, c) in conds.iter().enumerate().take_while(|(i, _)| *i <= last) {
                         let matchers: Vec<MatcherTrace> = c

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use super::budget::Budget;
 use super::sanitize::{self, Raw};
 use super::{AttributeView, Engine};
 use crate::compiled::{start_of_day, start_of_minute, CompiledMatcher, MatcherKind, ValueSource};
@@ -16,16 +17,20 @@ fn runtime_contains(runtime: &[Cow<'_, str>], value: &Option<String>) -> bool {
     value.as_deref().is_some_and(|v| runtime.iter().any(|r| r == v))
 }
 
-impl Engine<'_> {
+impl<'k> Engine<'_, 'k> {
     /// One matcher, negation applied: a value that cannot be extracted or sanitized yields false
-    /// before negation.
+    /// before negation. One step of the budget; once the budget is exceeded every matcher is
+    /// false (the evaluation answers `exception` then).
     pub(crate) fn matcher_matches(
         &self,
         m: &CompiledMatcher,
-        key: KeyRef<'_>,
-        attributes: Option<AttributeView<'_>>,
+        key: KeyRef<'k>,
+        attributes: Option<AttributeView<'k>>,
         depth: u32,
     ) -> bool {
+        if !self.budget.charge(1) {
+            return false;
+        }
         let raw = match &m.source {
             ValueSource::Key => Some(Raw::Key(key)),
             ValueSource::Attribute(name) => attributes.and_then(|a| a.get(name)),
@@ -35,7 +40,8 @@ impl Engine<'_> {
             MatcherKind::Dependency { flag, treatments } => {
                 match self.evaluate_dependency(flag.as_deref(), sanitize::as_key(raw), attributes, depth) {
                     Ok(Some(t)) => treatments.iter().any(|x| x == t),
-                    // Past the nesting bounds, or the dependency throws (JS catches it): no match.
+                    // Past the depth or the budget, a cycle, or the dependency throws (JS catches it):
+                    // no match.
                     Ok(None) | Err(_) => false,
                 }
             }
@@ -91,7 +97,7 @@ impl Engine<'_> {
             K::StartsWith(list) => list.iter().any(|p| s.starts_with(p.as_str())),
             K::EndsWith(list) => list.iter().any(|p| s.ends_with(p.as_str())),
             K::ContainsString(list) => list.iter().any(|p| s.contains(p.as_str())),
-            K::MatchesString(re) => re.is_match(s),
+            K::MatchesString(re) => self.budget.charge(Budget::regex_steps(s.len())) && re.is_match(s),
             K::EqualToSemver(rule) => semver().is_some_and(|v| v.version() == rule.version()),
             K::GreaterOrEqualSemver(rule) => semver().is_some_and(|v| v.compare(rule).is_ge()),
             K::LessOrEqualSemver(rule) => semver().is_some_and(|v| v.compare(rule).is_le()),

@@ -3,17 +3,29 @@
 //! It follows javascript-commons' `Engine.ts` and `parser`: an archived flag answers `control`,
 //! a killed one its default treatment, then prerequisites, then the conditions in order with the
 //! traffic allocation applied at the first ROLLOUT condition. Dependencies (`IN_SPLIT_TREATMENT`,
-//! prerequisites, rule-based segments) are evaluated recursively with a bounded depth
-//! ([`MAX_DEPTH`]) and a bounded amount of work per top-level evaluation ([`MAX_NESTED`]): past
-//! either bound a dependency does not match, so a cycle cannot overflow the stack.
+//! prerequisites, rule-based segments) are evaluated recursively, and the cost of one top-level
+//! evaluation is bounded three ways:
+//!
+//! - **memoized dependencies**: within one top-level evaluation, a flag or rule-based segment is
+//!   evaluated at most once per key (the attributes are the same throughout), so JS's answer is
+//!   computed once however often it is asked for;
+//! - **cycles end at their first repetition**: a dependency on a flag (or segment) that is being
+//!   evaluated for the same key does not match, which is what the innermost level of JS's
+//!   recursion answers (its stack overflows and the matcher catches the error); a chain of
+//!   distinct flags deeper than [`MAX_DEPTH`] ends the same way;
+//! - **a step budget** ([`MAX_STEPS`]): an evaluation that takes more steps answers `control`
+//!   with label `exception`.
 
 mod attributes;
+mod budget;
 mod matchers;
+mod memo;
 pub mod sanitize;
 
 pub use attributes::{AttributeEntry, AttributeValue, AttributeView};
+pub use budget::{MAX_STEPS, REGEX_UNITS_PER_STEP};
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use serde_json::{Map, Value};
 
@@ -22,15 +34,14 @@ use crate::hash::bucket;
 use crate::key::KeyRef;
 use crate::labels;
 use crate::snapshot::Snapshot;
+use budget::Budget;
+use memo::{Memo, State};
 
 /// Attributes passed with an evaluation: a JSON object.
 pub type Attributes = Map<String, Value>;
 
-/// How deep dependencies may nest (flag → dependency → ...).
+/// How deep dependencies may nest (flag → dependency → ...); past it a dependency does not match.
 pub const MAX_DEPTH: u32 = 64;
-/// How many nested evaluations (dependencies, prerequisites, rule-based segments) one top-level
-/// evaluation may perform.
-pub const MAX_NESTED: u32 = 20_000;
 
 /// The engine's answer for one flag.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,33 +68,76 @@ impl<'a> Outcome<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Thrown(pub String);
 
-/// Evaluates flags of one snapshot, keeping the nesting budget of one top-level evaluation.
-pub(crate) struct Engine<'a> {
+/// A dependency's answer as memoized: its treatment, or what it threw.
+type FlagAnswer<'a> = Result<&'a str, Thrown>;
+
+/// Evaluates flags of one snapshot for one top-level evaluation: its key and attributes (`'k`),
+/// its memoized dependencies and its step budget.
+pub(crate) struct Engine<'a, 'k> {
     snapshot: &'a Snapshot,
-    nested_left: Cell<u32>,
+    budget: Budget,
+    /// The top-level flag and key: a dependency on them is a cycle (kept apart from the memo so
+    /// that a flag without dependencies allocates nothing).
+    top: Cell<Option<(&'a CompiledFlag, KeyRef<'k>)>>,
+    flags: RefCell<Memo<'k, FlagAnswer<'a>>>,
+    segments: RefCell<Memo<'k, bool>>,
 }
 
-impl<'a> Engine<'a> {
-    pub(crate) fn new(snapshot: &'a Snapshot) -> Engine<'a> {
-        Engine { snapshot, nested_left: Cell::new(MAX_NESTED) }
+impl<'a, 'k> Engine<'a, 'k> {
+    pub(crate) fn new(snapshot: &'a Snapshot) -> Engine<'a, 'k> {
+        Engine::with_budget(snapshot, Budget::new())
     }
 
-    /// Takes one unit of nesting budget; false when the budget or the depth is exhausted.
-    fn enter(&self, depth: u32) -> bool {
-        let left = self.nested_left.get();
-        if depth >= MAX_DEPTH || left == 0 {
-            return false;
+    fn with_budget(snapshot: &'a Snapshot, budget: Budget) -> Engine<'a, 'k> {
+        Engine {
+            snapshot,
+            budget,
+            top: Cell::new(None),
+            flags: RefCell::new(Memo::new()),
+            segments: RefCell::new(Memo::new()),
         }
-        self.nested_left.set(left.saturating_sub(1));
-        true
     }
 
-    /// Evaluates `flag` for `key` (spec §2.3).
+    /// Marks `flag` for `key` as the top-level evaluation (for tracing its matchers one by one).
+    pub(crate) fn begin(&self, flag: &'a CompiledFlag, key: KeyRef<'k>) {
+        self.top.set(Some((flag, key)));
+    }
+
+    /// Charges one step for a nested evaluation; false when the depth or the budget is exhausted.
+    fn enter(&self, depth: u32) -> bool {
+        depth < MAX_DEPTH && self.budget.charge(1)
+    }
+
+    /// Whether the step budget ran out: the evaluation's answer no longer counts.
+    pub(crate) fn exceeded(&self) -> bool {
+        self.budget.exceeded()
+    }
+
+    /// Evaluates `flag` for `key` as one top-level evaluation (spec §2.3): `Err` when it throws
+    /// or exceeds [`MAX_STEPS`].
     pub(crate) fn evaluate(
         &self,
         flag: &'a CompiledFlag,
-        key: KeyRef<'_>,
-        attributes: Option<AttributeView<'_>>,
+        key: KeyRef<'k>,
+        attributes: Option<AttributeView<'k>>,
+    ) -> Result<Outcome<'a>, Thrown> {
+        self.begin(flag, key);
+        let outcome = self.evaluate_at(flag, key, attributes, 0);
+        if self.exceeded() {
+            return Err(Thrown(format!(
+                "feature flag {:?}: the evaluation exceeded its budget of {MAX_STEPS} steps",
+                flag.name
+            )));
+        }
+        outcome
+    }
+
+    /// Evaluates `flag` for `key` at `depth` (spec §2.3).
+    fn evaluate_at(
+        &self,
+        flag: &'a CompiledFlag,
+        key: KeyRef<'k>,
+        attributes: Option<AttributeView<'k>>,
         depth: u32,
     ) -> Result<Outcome<'a>, Thrown> {
         if let Rules::Throws(why) = &flag.rules {
@@ -170,8 +224,8 @@ impl<'a> Engine<'a> {
         &self,
         flag: &'a CompiledFlag,
         conditions: &[CompiledCondition],
-        key: KeyRef<'_>,
-        attributes: Option<AttributeView<'_>>,
+        key: KeyRef<'k>,
+        attributes: Option<AttributeView<'k>>,
         depth: u32,
     ) -> Result<Outcome<'a>, Thrown> {
         let allocated = flag.traffic_allocation.is_some_and(|a| a < 100.0);
@@ -201,56 +255,73 @@ impl<'a> Engine<'a> {
     pub(crate) fn condition_matches(
         &self,
         condition: &CompiledCondition,
-        key: KeyRef<'_>,
-        attributes: Option<AttributeView<'_>>,
+        key: KeyRef<'k>,
+        attributes: Option<AttributeView<'k>>,
         depth: u32,
     ) -> bool {
         condition.matchers.iter().all(|m| self.matcher_matches(m, key, attributes, depth))
     }
 
-    /// Evaluates a dependency (prerequisite or `IN_SPLIT_TREATMENT`) by name: `Ok(None)` when the
-    /// nesting bounds are exhausted, `Err` when the dependency throws.
+    /// Evaluates a dependency (prerequisite or `IN_SPLIT_TREATMENT`) by name, once per key:
+    /// `Ok(None)` past the depth or the budget, or on a cycle; `Err` when the dependency throws.
     fn evaluate_dependency(
         &self,
         name: Option<&str>,
-        key: KeyRef<'_>,
-        attributes: Option<AttributeView<'_>>,
+        key: KeyRef<'k>,
+        attributes: Option<AttributeView<'k>>,
         depth: u32,
     ) -> Result<Option<&'a str>, Thrown> {
         if !self.enter(depth) {
             return Ok(None);
         }
-        match name.and_then(|n| self.snapshot.flag(n)) {
-            None => Ok(Some(labels::CONTROL)),
-            Some(flag) => self.evaluate(flag, key, attributes, depth.saturating_add(1)).map(|o| Some(o.treatment)),
+        let Some(flag) = name.and_then(|n| self.snapshot.flag(n)) else {
+            return Ok(Some(labels::CONTROL));
+        };
+        if self.top.get().is_some_and(|(f, k)| std::ptr::eq(f, flag) && k == key) {
+            return Ok(None);
         }
+        match self.flags.borrow().get(flag, key) {
+            Some(State::Running) => return Ok(None),
+            Some(State::Done(answer)) => return answer.map(Some),
+            None => {}
+        }
+        self.flags.borrow_mut().set(flag, key, State::Running);
+        let answer = self.evaluate_at(flag, key, attributes, depth.saturating_add(1)).map(|o| o.treatment);
+        self.flags.borrow_mut().set(flag, key, State::Done(answer.clone()));
+        answer.map(Some)
     }
 
     /// `IN_RULE_BASED_SEGMENT` (spec §2.8).
     fn in_rule_based_segment(
         &self,
         name: &str,
-        key: KeyRef<'_>,
-        attributes: Option<AttributeView<'_>>,
+        key: KeyRef<'k>,
+        attributes: Option<AttributeView<'k>>,
         depth: u32,
     ) -> bool {
         if !self.enter(depth) {
             return false;
         }
-        match self.snapshot.rule_based_segment(name) {
-            None => false,
-            Some(rbs) => {
-                !self.excluded(rbs, key, attributes, depth.saturating_add(1))
-                    && self.rbs_conditions_match(rbs, key, attributes, depth.saturating_add(1))
-            }
+        let Some(rbs) = self.snapshot.rule_based_segment(name) else {
+            return false;
+        };
+        match self.segments.borrow().get(rbs, key) {
+            Some(State::Running) => return false,
+            Some(State::Done(answer)) => return answer,
+            None => {}
         }
+        self.segments.borrow_mut().set(rbs, key, State::Running);
+        let answer = !self.excluded(rbs, key, attributes, depth.saturating_add(1))
+            && self.rbs_conditions_match(rbs, key, attributes, depth.saturating_add(1));
+        self.segments.borrow_mut().set(rbs, key, State::Done(answer));
+        answer
     }
 
     fn excluded(
         &self,
         rbs: &CompiledRuleBasedSegment,
-        key: KeyRef<'_>,
-        attributes: Option<AttributeView<'_>>,
+        key: KeyRef<'k>,
+        attributes: Option<AttributeView<'k>>,
         depth: u32,
     ) -> bool {
         let matching = key.matching.as_str();
@@ -266,8 +337,8 @@ impl<'a> Engine<'a> {
     fn rbs_conditions_match(
         &self,
         rbs: &CompiledRuleBasedSegment,
-        key: KeyRef<'_>,
-        attributes: Option<AttributeView<'_>>,
+        key: KeyRef<'k>,
+        attributes: Option<AttributeView<'k>>,
         depth: u32,
     ) -> bool {
         match &rbs.rules {
@@ -294,3 +365,6 @@ impl<'a> Engine<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
