@@ -18,9 +18,12 @@ pub mod snapshots;
 pub mod sync;
 pub mod track;
 
+/// A target's check: feeds the bytes through its door, panics on a finding.
+pub type Check = fn(&[u8]);
+
 /// Every target: its name (the folder names under `fuzz/corpus/` and `fuzz/regressions/`, and
 /// the cargo-fuzz binary names) and its check.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("load", load::run),
     ("eval", eval::run),
     ("client_json", client_json::run),
