@@ -8,7 +8,10 @@ KEY ?= alice
 ATTRS ?= {"plan":"pro","app_version":"2.3.1","email":"alice@split.io","purchases":1500}
 DIFF_SEEDS ?= 1,2,3,4,5,6
 
-.PHONY: run evaluate worker www test-worker test bench bench-npm bench-worker soak npm setup-rust setup-wasm setup-node setup-chromium test-rust test-wasm test-differential test-npm test-www lint
+FUZZ_SECONDS ?= 60
+CARGO_FUZZ_VERSION = 0.13.2
+
+.PHONY: fuzz test-fuzz setup-fuzz run evaluate worker www test-worker test bench bench-npm bench-worker soak npm setup-rust setup-wasm setup-node setup-chromium test-rust test-wasm test-differential test-npm test-www lint
 
 # wasm-bindgen-cli must equal the wasm-bindgen version in Cargo.lock exactly.
 WASM_BINDGEN_VERSION = $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
@@ -31,7 +34,7 @@ www: npm
 ## Runs every test: Rust unit/integration/conformance tests, the wasm build, the differential test,
 ## the npm package (Node tests, conformance through wasm in Node and headless Chromium), the demo
 ## page in headless Chromium, the Worker in workerd (Miniflare tests, conformance over HTTP).
-test: setup-rust setup-node lint test-rust test-wasm test-differential test-npm test-www test-worker
+test: setup-rust setup-node lint test-rust test-fuzz test-wasm test-differential test-npm test-www test-worker
 	@echo "make test: all suites passed"
 
 setup-rust:
@@ -119,3 +122,17 @@ soak: worker
 ## The npm package against the official JS SDK on the clean corpus (evaluations per second, ratio).
 bench-npm: npm
 	node npm/bench/compare.mjs
+
+## cargo-fuzz (crates.io, pinned); the stable toolchain runs its nightly flags with RUSTC_BOOTSTRAP=1.
+setup-fuzz: setup-rust
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install --quiet cargo-fuzz --locked --version $(CARGO_FUZZ_VERSION)
+
+## Every fuzz target for FUZZ_SECONDS each (default 60): executions/s, corpus size and crashes per
+## target (fuzz/run.sh; the grown corpora and any crash inputs land in fuzz/out/).
+fuzz: setup-fuzz
+	fuzz/run.sh $(FUZZ_SECONDS)
+
+## The short bounded fuzz run of `make test`: each of the 8 targets for 10 s (80 s in all, the
+## build aside); the seeds and regressions themselves are replayed by `cargo test`.
+test-fuzz: setup-fuzz
+	fuzz/run.sh 10
