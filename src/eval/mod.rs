@@ -68,6 +68,25 @@ impl<'a> Outcome<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Thrown(pub String);
 
+/// The memoized answer of `definition` for `key`, computed by `compute` the first time it is
+/// asked for; `None` when it is asked for again while being computed (a cycle).
+fn once<'k, D, T: Clone>(
+    memo: &RefCell<Memo<'k, T>>,
+    definition: &D,
+    key: KeyRef<'k>,
+    compute: impl FnOnce() -> T,
+) -> Option<T> {
+    match memo.borrow().get(definition, key) {
+        Some(State::Running) => return None,
+        Some(State::Done(answer)) => return Some(answer),
+        None => {}
+    }
+    memo.borrow_mut().set(definition, key, State::Running);
+    let answer = compute();
+    memo.borrow_mut().set(definition, key, State::Done(answer.clone()));
+    Some(answer)
+}
+
 /// A dependency's answer as memoized: its treatment, or what it threw.
 type FlagAnswer<'a> = Result<&'a str, Thrown>;
 
@@ -280,15 +299,13 @@ impl<'a, 'k> Engine<'a, 'k> {
         if self.top.get().is_some_and(|(f, k)| std::ptr::eq(f, flag) && k == key) {
             return Ok(None);
         }
-        match self.flags.borrow().get(flag, key) {
-            Some(State::Running) => return Ok(None),
-            Some(State::Done(answer)) => return answer.map(Some),
-            None => {}
+        let answer = once(&self.flags, flag, key, || {
+            self.evaluate_at(flag, key, attributes, depth.saturating_add(1)).map(|o| o.treatment)
+        });
+        match answer {
+            None => Ok(None),
+            Some(answer) => answer.map(Some),
         }
-        self.flags.borrow_mut().set(flag, key, State::Running);
-        let answer = self.evaluate_at(flag, key, attributes, depth.saturating_add(1)).map(|o| o.treatment);
-        self.flags.borrow_mut().set(flag, key, State::Done(answer.clone()));
-        answer.map(Some)
     }
 
     /// `IN_RULE_BASED_SEGMENT` (spec §2.8).
@@ -305,16 +322,11 @@ impl<'a, 'k> Engine<'a, 'k> {
         let Some(rbs) = self.snapshot.rule_based_segment(name) else {
             return false;
         };
-        match self.segments.borrow().get(rbs, key) {
-            Some(State::Running) => return false,
-            Some(State::Done(answer)) => return answer,
-            None => {}
-        }
-        self.segments.borrow_mut().set(rbs, key, State::Running);
-        let answer = !self.excluded(rbs, key, attributes, depth.saturating_add(1))
-            && self.rbs_conditions_match(rbs, key, attributes, depth.saturating_add(1));
-        self.segments.borrow_mut().set(rbs, key, State::Done(answer));
-        answer
+        once(&self.segments, rbs, key, || {
+            !self.excluded(rbs, key, attributes, depth.saturating_add(1))
+                && self.rbs_conditions_match(rbs, key, attributes, depth.saturating_add(1))
+        })
+        .unwrap_or(false)
     }
 
     fn excluded(
