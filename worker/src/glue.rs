@@ -79,8 +79,17 @@ struct Isolate {
     writers: HashMap<String, Rc<WriteLock>>,
 }
 
-/// Serializes the writes of one environment within an isolate (see [`write_lock`]).
-type WriteLock = futures_util::lock::Mutex<()>;
+/// Whether a write of one environment is under way in this isolate (see [`write_lock`]).
+type WriteLock = Cell<bool>;
+
+/// A held write lock, released when dropped.
+struct Writing(Rc<WriteLock>);
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
 
 thread_local! {
     static ISOLATE: RefCell<Isolate> = RefCell::new(Isolate {
@@ -503,13 +512,14 @@ fn write_lock(env_id: &str) -> Rc<WriteLock> {
     ISOLATE.with(|i| i.borrow_mut().writers.entry(env_id.to_owned()).or_default().clone())
 }
 
-/// Takes a write lock, waiting for it while another request holds it. The wait is a poll on a
-/// short timer, not a wake-up from the request that releases the lock: workerd cancels a request
-/// as hung when all it waits for is another request's promise.
-async fn hold(lock: &WriteLock) -> futures_util::lock::MutexGuard<'_, ()> {
+/// Takes the environment's write lock, waiting for it while another request holds it. The wait
+/// is a poll on a short timer, not a wake-up from the request that releases the lock: workerd
+/// cancels a request as hung when all it waits for is another request's promise.
+async fn hold(env_id: &str) -> Writing {
+    let lock = write_lock(env_id);
     loop {
-        if let Some(held) = lock.try_lock() {
-            return held;
+        if !lock.replace(true) {
+            return Writing(lock);
         }
         Delay::from(std::time::Duration::from_millis(WRITE_LOCK_POLL_MS)).await;
     }
@@ -1346,8 +1356,7 @@ async fn snapshot(kv: &KvStore, env: &EnvConfig) -> Reply {
 }
 
 async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiRequest) -> Reply {
-    let lock = write_lock(&env.id);
-    let _writing = hold(&lock).await;
+    let _writing = hold(&env.id).await;
     if let Err(e) = refresh(kv, settings, env, true).await {
         return kv_error(e);
     }
@@ -1494,8 +1503,7 @@ async fn sync_view(kv: &KvStore, env_id: &str) -> SyncRecord {
 /// Pull mode: synchronizes, then stores the run's outcome for every isolate's `/admin/stats`
 /// (only when it changed, see [`SyncRecord::after_run`]).
 async fn pull(kv: &KvStore, settings: &Settings, env: &EnvConfig) {
-    let lock = write_lock(&env.id);
-    let _writing = hold(&lock).await;
+    let _writing = hold(&env.id).await;
     let error = synchronize(kv, settings, env).await;
     let cached = with_env(&env.id, |s| s.sync_record.clone()).flatten();
     let previous = match cached {

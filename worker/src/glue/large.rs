@@ -11,7 +11,7 @@ use split_edge::sync::large_segments::{self, Definition, FileRequest, LargeSegme
 use worker::kv::KvStore;
 use worker::{Fetch, Headers, Request};
 
-use super::{dispatch, hold, kv_error, new_version, now_ms, refresh, send, store, with_env, write_lock, EnvState};
+use super::{dispatch, hold, kv_error, new_version, now_ms, refresh, send, store, with_env, EnvState};
 use crate::admin;
 use crate::api::Reply;
 use crate::config::{EnvConfig, Settings};
@@ -95,8 +95,7 @@ pub(super) fn stats(s: &EnvState) -> Option<serde_json::Value> {
 /// `POST /admin/large-segment`: stores the body's key list as the large segment's shards (in
 /// passes, see [`Upload`]), then a manifest naming them.
 pub(super) async fn push(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiRequest) -> Reply {
-    let lock = write_lock(&env.id);
-    let _writing = hold(&lock).await;
+    let _writing = hold(&env.id).await;
     if let Err(e) = refresh(kv, settings, env, true).await {
         return kv_error(e);
     }
