@@ -183,6 +183,8 @@ describe('admin endpoints', () => {
     assert.equal(env.segmentCount, 2);
     assert.equal(env.flagsChangeNumber, splits.ff.t);
     assert.equal(typeof env.lastPushMs, 'number');
+    // The isolate's wasm linear memory, in whole 64 KiB pages (what `make soak` bounds).
+    assert.ok(env.wasmMemoryBytes > 0 && env.wasmMemoryBytes % 65536 === 0, `wasmMemoryBytes ${env.wasmMemoryBytes}`);
     assert.deepEqual((await get('/nowhere', {})).json, { route: 'Sorry this page does not exist!' });
     assert.equal((await call(mf, '/favicon.ico')).status, 204);
   });

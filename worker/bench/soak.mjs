@@ -8,13 +8,18 @@
 // from the answers: the impressions mode is DEBUG, so every treatment answered for a flag that
 // exists is one impression), impressions the stand-in accepted, and the Worker's drop counters
 // by reason (GET /admin/stats, the recorder's figures); the same for events (one per track).
-// It exits non-zero when a request failed or when delivered + dropped ≠ generated (impressions
-// or events). Figures, not timings: nothing here asserts a speed.
+// Memory: workerd's RSS and the isolate's wasm linear memory (`wasmMemoryBytes` of /admin/stats)
+// every 5 s, against a baseline measured first in the same run: the same load on a trivial
+// handler in its own workerd (SOAK_BASELINE=0 skips it).
+// It exits non-zero when a request failed, when delivered + dropped ≠ generated (impressions
+// or events), when the wasm memory ends past 64 MiB or workerd's RSS past twice the trivial
+// handler's. Figures, not timings: nothing here asserts a speed.
 //   node worker/bench/soak.mjs [--seconds 60] [--connections 50]   (or SOAK_SECONDS=...)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { Miniflare } from 'miniflare';
 import { root, start } from '../../tests/worker/helpers.mjs';
 
 const argv = process.argv.slice(2);
@@ -24,8 +29,11 @@ const connections = opt('--connections', 50);
 // SOAK_PUSH_SECONDS=0: no pushes during the run (RSS is still sampled every 5 s).
 const PUSH_EVERY_MS = 5000;
 const pushing = process.env.SOAK_PUSH_SECONDS !== '0';
+/** The wasm linear memory the run may end with. */
+const WASM_BOUND_BYTES = 64 * 1024 * 1024;
 const TOKEN = 'soak-token';
 const ADMIN = 'soak-admin';
+const headers = { authorization: TOKEN };
 const demo = join(root, 'demo');
 const flagsBody = JSON.parse(readFileSync(join(demo, 'splits.json'), 'utf8'));
 const FLAGS = flagsBody.ff.d.map((f) => f.name);
@@ -74,6 +82,78 @@ function workerdRssKib() {
   return table.filter((p) => mine.has(p.pid) && p.comm.startsWith('workerd')).reduce((n, p) => n + p.rss, 0);
 }
 
+const treatments = (json) => Object.values(json).filter((t) => typeof t === 'string' || (t && typeof t.treatment === 'string')).length;
+const attributes = encodeURIComponent(JSON.stringify({ plan: 'pro', app_version: '2.3.1', email: 'someone@split.io', purchases: 1500 }));
+/** The mix: [name, path or {method, path, body}, impressions and events counted from the answer]. */
+const routes = [
+  ['get-treatment', (k) => `/client/get-treatment?key=${k}&split-name=${FLAGS[k.length % FLAGS.length]}&attributes=${attributes}`,
+    (j) => ({ impressions: typeof j.treatment === 'string' && j.treatment !== 'control' ? 1 : 0 })],
+  ['get-treatments', (k) => `/client/get-treatments?key=${k}&split-names=${FLAGS.slice(0, 3).join(',')}`, (j) => ({ impressions: treatments(j) })],
+  ['get-treatments-with-config', (k) => `/client/get-treatments-with-config?key=${k}&split-names=${FLAGS.slice(3).join(',')}&attributes=${attributes}`,
+    (j) => ({ impressions: treatments(j) })],
+  ['get-all-treatments', (k) => `/client/get-all-treatments?keys=${encodeURIComponent(JSON.stringify([{ matchingKey: k, trafficType: 'user' }]))}`,
+    (j) => ({ impressions: Object.values(j).reduce((n, perKey) => n + treatments(perKey), 0) })],
+  ['manager/splits', () => '/manager/splits', () => ({})],
+  ['manager/names', () => '/manager/names', () => ({})],
+  ['track', (k) => `/client/track?key=${k}&traffic-type=user&event-type=checkout&value=10`, () => ({ events: 1 })],
+  ['evaluate-bulk', (k) => ({ method: 'POST', path: '/client/evaluate-bulk', body: JSON.stringify({ keys: [k, `${k}-b`, `${k}-c`], flags: FLAGS.slice(0, 4) }) }),
+    (_j, text) => ({ impressions: text.trim().split('\n').reduce((n, line) => n + treatments(JSON.parse(line).treatments ?? {}), 0) })],
+];
+
+/** `connections` clients asking `base` the route mix in turn until `end`; each answer goes to
+ * `answered(name, response, text, count)`, each failed fetch to `fail`. */
+function drive(base, end, figures, answered, fail) {
+  const connection = async (c) => {
+    for (let i = 0; Date.now() < end; i++) {
+      const [name, target, count] = routes[(i + c) % routes.length];
+      const t = target(`user-${c}-${i % 500}`);
+      const req = typeof t === 'string' ? { method: 'GET', path: t } : t;
+      figures.requests += 1;
+      figures.byRoute[name] = (figures.byRoute[name] ?? 0) + 1;
+      try {
+        const r = await fetch(`${base}${req.path}`, {
+          method: req.method,
+          headers: req.body ? { ...headers, 'content-type': 'application/json' } : headers,
+          body: req.body,
+        });
+        answered(name, r, await r.text(), count);
+      } catch (e) {
+        fail(`${name}: ${e.message}`);
+      }
+    }
+  };
+  return Promise.all(Array.from({ length: connections }, (_, c) => connection(c)));
+}
+
+/** The baseline, measured in the same run: workerd's RSS (KiB) every PUSH_EVERY_MS under the
+ * same load against a trivial handler (a fixed small JSON answer), in its own Miniflare. */
+async function trivialHandlerRss() {
+  const trivial = new Miniflare({
+    modules: true,
+    script: 'export default { fetch() { return Response.json({ treatment: "on" }); } };',
+    compatibilityDate: '2026-04-01',
+    host: '127.0.0.1',
+    port: 0,
+  });
+  try {
+    const trivialBase = (await trivial.ready).origin;
+    const series = [workerdRssKib()];
+    const end = Date.now() + seconds * 1000;
+    const figures = { requests: 0, byRoute: {} };
+    const sampler = (async () => {
+      while (Date.now() < end) {
+        await new Promise((r) => setTimeout(r, PUSH_EVERY_MS));
+        series.push(workerdRssKib());
+      }
+    })();
+    await Promise.all([sampler, drive(trivialBase, end, figures, () => {}, () => {})]);
+    return { series, requests: figures.requests };
+  } finally {
+    await trivial.dispose();
+  }
+}
+
+const trivial = process.env.SOAK_BASELINE === '0' ? null : await trivialHandlerRss();
 const api = await eventsApi();
 let runtimeLines = 0;
 const mf = await start({
@@ -95,7 +175,6 @@ const mf = await start({
   },
 });
 const base = (await mf.ready).origin;
-const headers = { authorization: TOKEN };
 let code = 0;
 
 try {
@@ -115,33 +194,27 @@ try {
   const figures = { requests: 0, errors: 0, impressions: 0, events: 0, pushes: 0, byRoute: {} };
   const firstErrors = [];
   const fail = (what) => { figures.errors += 1; if (firstErrors.length < 5) firstErrors.push(what); };
-  const treatments = (json) => Object.values(json).filter((t) => typeof t === 'string' || (t && typeof t.treatment === 'string')).length;
-  const attributes = encodeURIComponent(JSON.stringify({ plan: 'pro', app_version: '2.3.1', email: 'someone@split.io', purchases: 1500 }));
-  /** The mix: [name, path or {method, path, body}, impressions and events counted from the answer]. */
-  const routes = [
-    ['get-treatment', (k) => `/client/get-treatment?key=${k}&split-name=${FLAGS[k.length % FLAGS.length]}&attributes=${attributes}`,
-      (j) => ({ impressions: typeof j.treatment === 'string' && j.treatment !== 'control' ? 1 : 0 })],
-    ['get-treatments', (k) => `/client/get-treatments?key=${k}&split-names=${FLAGS.slice(0, 3).join(',')}`, (j) => ({ impressions: treatments(j) })],
-    ['get-treatments-with-config', (k) => `/client/get-treatments-with-config?key=${k}&split-names=${FLAGS.slice(3).join(',')}&attributes=${attributes}`,
-      (j) => ({ impressions: treatments(j) })],
-    ['get-all-treatments', (k) => `/client/get-all-treatments?keys=${encodeURIComponent(JSON.stringify([{ matchingKey: k, trafficType: 'user' }]))}`,
-      (j) => ({ impressions: Object.values(j).reduce((n, perKey) => n + treatments(perKey), 0) })],
-    ['manager/splits', () => '/manager/splits', () => ({})],
-    ['manager/names', () => '/manager/names', () => ({})],
-    ['track', (k) => `/client/track?key=${k}&traffic-type=user&event-type=checkout&value=10`, () => ({ events: 1 })],
-    ['evaluate-bulk', (k) => ({ method: 'POST', path: '/client/evaluate-bulk', body: JSON.stringify({ keys: [k, `${k}-b`, `${k}-c`], flags: FLAGS.slice(0, 4) }) }),
-      (_j, text) => ({ impressions: text.trim().split('\n').reduce((n, line) => n + treatments(JSON.parse(line).treatments ?? {}), 0) })],
-  ];
-
   const rssBefore = workerdRssKib();
   let rssPeak = rssBefore;
   const rssSeries = [];
+  // The isolate's wasm linear memory beside workerd's RSS: which of the two grows.
+  const wasmSeries = [];
+  const wasmBytes = async () => {
+    const r = await fetch(`${base}/admin/stats`, { headers });
+    return Object.values((await r.json()).environments)[0].wasmMemoryBytes;
+  };
+  const sample = async () => {
+    const rss = workerdRssKib();
+    rssSeries.push(rss);
+    rssPeak = Math.max(rssPeak, rss);
+    wasmSeries.push(await wasmBytes());
+  };
   const end = Date.now() + seconds * 1000;
   const pushes = (async () => {
     while (Date.now() < end) {
       await new Promise((r) => setTimeout(r, PUSH_EVERY_MS));
       if (Date.now() >= end) break;
-      if (!pushing) { const rss = workerdRssKib(); rssSeries.push(rss); rssPeak = Math.max(rssPeak, rss); continue; }
+      if (!pushing) { await sample(); continue; }
       try {
         await pushFlags();
         if (figures.pushes % 3 === 0) await push('/admin/segment-changes', segmentBodies[figures.pushes % segmentBodies.length]);
@@ -149,38 +222,18 @@ try {
       } catch (e) {
         fail(`push: ${e.message}`);
       }
-      const rss = workerdRssKib();
-      rssSeries.push(rss);
-      rssPeak = Math.max(rssPeak, rss);
+      await sample();
     }
   })();
-  const connection = async (c) => {
-    for (let i = 0; Date.now() < end; i++) {
-      const [name, target, count] = routes[(i + c) % routes.length];
-      const key = `user-${c}-${i % 500}`;
-      const t = target(key);
-      const req = typeof t === 'string' ? { method: 'GET', path: t } : t;
-      figures.requests += 1;
-      figures.byRoute[name] = (figures.byRoute[name] ?? 0) + 1;
-      try {
-        const r = await fetch(`${base}${req.path}`, {
-          method: req.method,
-          headers: req.body ? { ...headers, 'content-type': 'application/json' } : headers,
-          body: req.body,
-        });
-        const text = await r.text();
-        if (r.status !== 200) { fail(`${name}: ${r.status} ${text.slice(0, 200)}`); continue; }
-        const json = (r.headers.get('content-type') ?? '').startsWith('application/json') ? JSON.parse(text) : null;
-        const got = count(json, text);
-        figures.impressions += got.impressions ?? 0;
-        figures.events += got.events ?? 0;
-      } catch (e) {
-        fail(`${name}: ${e.message}`);
-      }
-    }
+  const answered = (name, r, text, count) => {
+    if (r.status !== 200) { fail(`${name}: ${r.status} ${text.slice(0, 200)}`); return; }
+    const json = (r.headers.get('content-type') ?? '').startsWith('application/json') ? JSON.parse(text) : null;
+    const got = count(json, text);
+    figures.impressions += got.impressions ?? 0;
+    figures.events += got.events ?? 0;
   };
   const t0 = performance.now();
-  await Promise.all([pushes, ...Array.from({ length: connections }, (_, c) => connection(c))]);
+  await Promise.all([pushes, drive(base, end, figures, answered, fail)]);
   const elapsed = (performance.now() - t0) / 1000;
 
   // What is still held (collected, waiting for a retry, in flight) goes out on cron runs.
@@ -214,14 +267,30 @@ try {
   console.log(`requests: ${figures.requests} (${(figures.requests / elapsed).toFixed(0)}/s; ${Object.entries(figures.byRoute).map(([k, v]) => `${k} ${v}`).join(', ')}), pushes during the run: ${figures.pushes}`);
   console.log(`errors: ${figures.errors}${firstErrors.length ? ` (first: ${firstErrors.join(' | ')})` : ''}`);
   console.log(`workerd RSS: before ${mib(rssBefore)}, after ${mib(rssAfter)}, peak sampled ${mib(rssPeak)}; every ${PUSH_EVERY_MS / 1000} s during the run: ${rssSeries.map((k) => (k / 1024).toFixed(0)).join(', ')} MiB`);
+  if (trivial) {
+    const t = trivial.series;
+    const half = (series) => series[Math.floor(series.length / 2)];
+    console.log(`baseline, a trivial handler under the same load in the same run (${trivial.requests} requests): workerd RSS before ${mib(t[0])}, `
+      + `after ${mib(t[t.length - 1])}; every ${PUSH_EVERY_MS / 1000} s: ${t.slice(1).map((k) => (k / 1024).toFixed(0)).join(', ')} MiB`);
+    console.log(`RSS after / the trivial handler's after: ${(rssAfter / t[t.length - 1]).toFixed(2)}; `
+      + `growth over the second half of the run: split-edge ${((rssSeries[rssSeries.length - 1] / half(rssSeries) - 1) * 100).toFixed(0)}%, `
+      + `trivial handler ${((t[t.length - 1] / half(t) - 1) * 100).toFixed(0)}%`);
+  }
+  console.log(`wasm linear memory: after ${mib((await wasmBytes()) / 1024)}; every ${PUSH_EVERY_MS / 1000} s during the run: ${wasmSeries.map((b) => (b / 1048576).toFixed(0)).join(', ')} MiB`);
   console.log(`events API posts: ${api.posts} (${api.failed} answered 500), cron runs to drain: ${crons}, workerd log lines (failed-post warnings): ${runtimeLines}`);
+  // Bounded memory: the engine's linear memory within the recorder's bounds (10 MiB of
+  // impressions, 5 MiB of events) plus the snapshots, and workerd's RSS within twice the trivial
+  // handler's under the same load.
+  const wasmAfter = await wasmBytes();
+  const memoryOk = wasmAfter <= WASM_BOUND_BYTES && (!trivial || rssAfter <= 2 * trivial.series[trivial.series.length - 1]);
+  console.log(`memory: wasm linear memory ${mib(wasmAfter / 1024)} (bound ${mib(WASM_BOUND_BYTES / 1024)})${trivial ? ', workerd RSS within 2× the trivial handler\'s' : ''}: ${memoryOk ? 'bounded' : 'NOT bounded'}`);
   const impressionsOk = line('impressions', figures.impressions, recorder.impressions, api.impressions);
   const eventsOk = line('events', figures.events, recorder.events, api.events);
-  if (figures.errors > 0 || !impressionsOk || !eventsOk) {
-    console.error('soak: FAILED (errors, or delivered + dropped ≠ generated)');
+  if (figures.errors > 0 || !impressionsOk || !eventsOk || !memoryOk) {
+    console.error('soak: FAILED (errors, delivered + dropped ≠ generated, or memory past its bound)');
     code = 1;
   } else {
-    console.log('soak: passed (0 errors; every impression and event delivered or counted as dropped)');
+    console.log('soak: passed (0 errors; every impression and event delivered or counted as dropped; memory bounded)');
   }
 } finally {
   await mf.dispose();

@@ -335,11 +335,14 @@ pub fn obfuscate(token: &str) -> String {
 /// change numbers, sync and recorder state). Tokens that obfuscate alike get ` (2)`, ` (3)`, …
 /// `delivery` says how impressions and events leave the isolate (queue or in-isolate posts):
 /// each entry carries it as `delivery` (the isolate's figures, over all its environments), so that
-/// the top level keeps split-evaluator's members.
+/// the top level keeps split-evaluator's members. `wasmMemoryBytes` beside it is the size of the
+/// isolate's wasm linear memory (it grows, never shrinks), so that a soak run can tell the
+/// engine's memory from the rest of the isolate's.
 pub fn stats<'a>(
     uptime_ms: u64,
     envs: impl IntoIterator<Item = (&'a str, &'a EnvStats)>,
     delivery: &crate::delivery::DeliveryStats,
+    wasm_memory_bytes: u64,
 ) -> Value {
     let mut environments = serde_json::Map::new();
     for (token, env) in envs {
@@ -355,6 +358,7 @@ pub fn stats<'a>(
         let mut entry = env_stats(env);
         if let Some(m) = entry.as_object_mut() {
             m.insert("delivery".to_owned(), json!(delivery));
+            m.insert("wasmMemoryBytes".to_owned(), json!(wasm_memory_bytes));
         }
         environments.insert(key, entry);
     }
@@ -523,12 +527,16 @@ mod tests {
         assert_eq!(uptime(90_061_000), "1d 1h 1m 1s");
         assert_ne!(version_id(1, "a", 0), version_id(1, "a", 1));
         let e = EnvStats { id: "e".into(), manifest: Some(plan.manifest), ..Default::default() };
-        let s = stats(1000, [("secret-token", &e)], &crate::delivery::DeliveryStats::new(false));
+        let s = stats(1000, [("secret-token", &e)], &crate::delivery::DeliveryStats::new(false), 0);
         assert_eq!(s["environments"]["########oken"]["flagsChangeNumber"], 5);
         assert_eq!(s["environments"]["########oken"]["id"], "e");
         let f = EnvStats { id: "f".into(), ..Default::default() };
-        let s =
-            stats(0, [("a-token", &e), ("b-token", &f), ("c-token", &f)], &crate::delivery::DeliveryStats::new(true));
+        let s = stats(
+            0,
+            [("a-token", &e), ("b-token", &f), ("c-token", &f)],
+            &crate::delivery::DeliveryStats::new(true),
+            0,
+        );
         let keys: Vec<_> = s["environments"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
         assert_eq!(keys, ["###oken", "###oken (2)", "###oken (3)"]);
         assert_eq!(s["environments"]["###oken (3)"]["delivery"]["mode"], "queue");
@@ -539,7 +547,7 @@ mod tests {
             sync: Some(SyncStatus::default()),
             ..Default::default()
         };
-        let s = stats(0, [("abc", &e)], &crate::delivery::DeliveryStats::new(false));
+        let s = stats(0, [("abc", &e)], &crate::delivery::DeliveryStats::new(false), 0);
         assert_eq!(s["environments"]["abc"]["recorder"]["events"]["sent"], 0);
         assert_eq!(s["environments"]["abc"]["delivery"], serde_json::json!({"mode": "in-isolate"}));
         assert!(s["environments"]["abc"]["sync"]["lastError"].is_null());

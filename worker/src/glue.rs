@@ -1211,7 +1211,8 @@ async fn admin_route(
             }
             let uptime = now_ms().saturating_sub(started);
             let delivery = ISOLATE.with(|i| i.borrow().delivery.clone());
-            Reply::json(200, &admin::stats(uptime, all.iter().map(|(t, s)| (*t, s)), &delivery))
+            let memory = wasm_memory_bytes();
+            Reply::json(200, &admin::stats(uptime, all.iter().map(|(t, s)| (*t, s)), &delivery, memory))
         }
         (true, admin::SNAPSHOT_PATH) => match ensure_all_segments(kv, env).await {
             Ok(()) => snapshot(kv, env).await,
@@ -1257,6 +1258,18 @@ async fn write(kv: &KvStore, settings: &Settings, env: &EnvConfig, req: &ApiRequ
 }
 
 /// What `/admin/stats` reports of one environment held by this isolate.
+/// The size of this isolate's wasm linear memory in bytes (0 off wasm, in native tests).
+fn wasm_memory_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        (core::arch::wasm32::memory_size(0) as u64).saturating_mul(65_536)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
+}
+
 async fn env_stats(kv: &KvStore, settings: &Settings, env: &EnvConfig) -> EnvStats {
     let pull = settings.sdk.pulls(&env.api_key);
     let sync_record = if pull { stored_sync_record(kv, &env.id).await } else { None };
